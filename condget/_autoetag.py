@@ -1,0 +1,120 @@
+"""Auto-ETag: which responses get a computed entity-tag, and how it is computed.
+
+The adapters buffer and stream; every rule about *whether* and *how* to tag a
+body lives here, so WSGI and ASGI behave identically.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Final
+
+from ._etag import ETag, ETagHasher
+from ._headers import Headers, header_items
+
+__all__ = ["AutoETag"]
+
+# Content-codings whose identity bytes the standard library can recover
+# (§8.4.1.2-8.4.1.3): "deflate" is the zlib format, "gzip" the gzip format.
+_WBITS: Final = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
+_DECOMPRESS_STEP: Final = 64 * 1024  # bounds memory whatever the compression ratio
+
+
+class AutoETag:
+    """Computes the entity-tag condget adds to a 2xx response that has none.
+
+    The tag is **weak** (``W/"..."``) and is a hash of the body's *identity*
+    bytes: for a ``gzip`` or ``deflate`` body the bytes are decompressed first.
+    Weak, because middleware cannot know whether something between it and
+    the client (a compressor such as Starlette's ``GZipMiddleware``, a CDN)
+    will re-encode the body: one strong tag must never label two byte
+    sequences (§8.8.1), while a weak tag means "semantically equivalent",
+    which every encoding of the same content is. Identity bytes, because a
+    compressor's output is not stable (gzip writes a timestamp) while the
+    content is, so revalidation gets its 304 whichever side of the
+    compressor condget sits. Weak tags do everything auto-ETags are for:
+    If-None-Match uses weak comparison (§13.1.2). If-Match and If-Range need
+    strong tags, which only the application can promise: set them yourself.
+
+    Use :meth:`for_response` to learn whether a response qualifies.
+    """
+
+    __slots__ = ("_decompressor", "_empty", "_failed", "_hasher")
+
+    def __init__(self, content_coding: str | None = None) -> None:
+        """Start tagging a body sent with ``content_coding`` (``None``: identity)."""
+        self._hasher = ETagHasher()
+        self._empty = True
+        self._failed = False
+        wbits = _WBITS.get(content_coding) if content_coding else None
+        self._decompressor = None if wbits is None else zlib.decompressobj(wbits)
+
+    @classmethod
+    def for_response(cls, status: int, headers: Headers, *, complete: bool) -> AutoETag | None:
+        """An ``AutoETag`` for this response, or ``None`` if it must not get one.
+
+        A response qualifies when it is 2xx other than 206 (a partial body
+        is not the representation, §15.3.7), has no ``ETag`` (the
+        application's own is never replaced), is not ``Cache-Control:
+        no-store`` (nothing will revalidate it), is not an event stream, has
+        a content-coding whose identity bytes can be recovered (none,
+        ``identity``, ``gzip``, ``x-gzip``, ``deflate``), and has a known
+        length: a ``Content-Length``, or ``complete`` because the adapter
+        already holds the whole body. Open-ended streams (server-sent
+        events, long polls) are never held back.
+
+        Args:
+            status: The response status.
+            headers: The response's header fields.
+            complete: Whether the adapter already has the entire body.
+        """
+        if not 200 <= status < 300 or status == 206:
+            return None
+        coding = None
+        has_length = complete
+        for name, value in header_items(headers):
+            lowered = name.lower()
+            if lowered in ("etag", "content-range"):
+                return None
+            if lowered == "cache-control" and "no-store" in value.lower():
+                return None
+            if lowered == "content-type" and value.lower().startswith("text/event-stream"):
+                return None
+            if lowered == "content-encoding":
+                coding = value.strip(" \t").lower()
+                if coding != "identity" and coding not in _WBITS:
+                    return None  # br, zstd, or several codings in a row
+            elif lowered == "content-length":
+                has_length = True
+        if not has_length:
+            return None
+        return cls(None if coding == "identity" else coding)
+
+    def update(self, chunk: bytes) -> None:
+        """Feed the next chunk of the body, as sent."""
+        if not chunk or self._failed:
+            return
+        self._empty = False
+        if self._decompressor is None:
+            self._hasher.update(chunk)
+            return
+        try:
+            while chunk:
+                self._hasher.update(self._decompressor.decompress(chunk, _DECOMPRESS_STEP))
+                chunk = self._decompressor.unconsumed_tail
+        except zlib.error:
+            self._failed = True  # not what its Content-Encoding says: leave it untagged
+
+    def etag(self) -> ETag | None:
+        """The weak tag for the whole body, or ``None`` for an empty or undecodable one."""
+        if self._empty or self._failed:
+            return None
+        if self._decompressor is not None:
+            self._hasher.update(self._decompressor.flush())
+            if not self._decompressor.eof:
+                return None  # truncated stream
+        return self._hasher.etag(weak=True)

@@ -1,0 +1,208 @@
+"""``evaluate``: RFC 9110 §13.2 — when preconditions apply, and in which order."""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+from ._abnf import OWS
+from ._dates import Timestamp, parse_http_date_seconds, to_seconds
+from ._errors import InvalidValidatorError
+from ._etag import ETag, _Any, list_members
+from ._headers import Conditions, Headers
+from ._model import Decision, ETagLike, Outcome, Precondition
+
+__all__ = ["evaluate"]
+
+# §13.2.1: "... CONNECT, OPTIONS, or TRACE ... MUST ignore" every conditional field (R29).
+_SELECTS_NOTHING: Final = frozenset({"CONNECT", "OPTIONS", "TRACE"})
+# §9.2.1: the safe methods. Everything else changes state, and is what 428 guards.
+_SAFE: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_GET_OR_HEAD: Final = frozenset({"GET", "HEAD"})
+
+# Decisions are immutable, so the few possible ones are built once.
+_PROCEED: Final = Decision(Outcome.PROCEED)
+_PROCEED_WITH_RANGE: Final = Decision(Outcome.PROCEED, range_allowed=True)
+_REQUIRED: Final = Decision(Outcome.PRECONDITION_REQUIRED)
+_FAILED: Final = {
+    field: Decision(Outcome.PRECONDITION_FAILED, field)
+    for field in (
+        Precondition.IF_MATCH,
+        Precondition.IF_UNMODIFIED_SINCE,
+        Precondition.IF_NONE_MATCH,
+    )
+}
+_NOT_MODIFIED: Final = {
+    field: Decision(Outcome.NOT_MODIFIED, field)
+    for field in (Precondition.IF_NONE_MATCH, Precondition.IF_MODIFIED_SINCE)
+}
+
+
+def evaluate(
+    method: str,
+    headers: Headers | Conditions,
+    *,
+    etag: ETagLike | None = None,
+    last_modified: Timestamp | str | None = None,
+    exists: bool = True,
+    status: int | None = 200,
+    require_precondition: bool = False,
+) -> Decision:
+    """Evaluate a request's preconditions against the selected representation.
+
+    Follows RFC 9110 §13.2.1 (when) and §13.2.2 (in which order) exactly:
+    If-Match, else If-Unmodified-Since; then If-None-Match, else (GET and
+    HEAD only) If-Modified-Since; then If-Range. Malformed request fields get
+    the RFC's answer and never raise.
+
+    Args:
+        method: The request method, case-sensitive (§9.1): ``"GET"``.
+        headers: The request's header fields: a mapping with case-insensitive
+            names, ``(name, value)`` pairs (repeated lines allowed), or a
+            :class:`Conditions`.
+        etag: The selected representation's entity-tag, as an :class:`ETag`
+            or in header form.
+        last_modified: Its modification time: an aware ``datetime``, POSIX
+            seconds or an HTTP-date. Truncated to whole seconds (R12).
+        exists: Whether the target resource has a current representation
+            (``False`` for a PUT that would create it).
+        status: The status the response would have without preconditions.
+            Preconditions apply only when it is 2xx or 412 (§13.2.1); for
+            anything else (a redirect, an error, an application's own 304)
+            the request proceeds untouched. ``None`` means "not known yet",
+            as before running a handler, and counts as 2xx.
+        require_precondition: Answer 428 Precondition Required (RFC 6585)
+            to a state-changing request that carries no ``If-Match``, no
+            ``If-Unmodified-Since`` and no ``If-None-Match: *``: an API's
+            defence against blind overwrites.
+
+    Returns:
+        The decision: proceed, 304, 412 or 428, which field decided, and
+        whether a ``Range`` may be honoured.
+
+    Raises:
+        InvalidValidatorError: ``etag`` or ``last_modified`` is malformed.
+            These come from the application, so they fail loudly.
+    """
+    if not isinstance(headers, Conditions):
+        headers = Conditions.from_headers(headers)
+    if status is not None and not (200 <= status < 300 or status == 412):
+        return _PROCEED  # §13.2.1 (R28)
+    if method in _SELECTS_NOTHING:
+        return _PROCEED  # R29
+    if isinstance(etag, str):
+        etag = ETag.parse(etag)
+    elif etag is not None and not isinstance(etag, ETag):
+        raise InvalidValidatorError(f"not an entity-tag: {etag!r}")
+    if last_modified is not None and type(last_modified) is not int:
+        last_modified = to_seconds(last_modified)
+    if not exists:
+        # Validators describe a current representation; without one there
+        # is nothing for a tag or a date to match.
+        etag = last_modified = None
+
+    if require_precondition and method not in _SAFE and not _guards_lost_update(headers):
+        return _REQUIRED
+
+    # Step 1: If-Match. Step 2: only without If-Match, If-Unmodified-Since.
+    if headers.if_match is not None:
+        if not _if_match_passes(headers.if_match, etag, exists):
+            return _FAILED[Precondition.IF_MATCH]
+    elif headers.if_unmodified_since is not None and not _if_unmodified_since_passes(
+        headers.if_unmodified_since, last_modified
+    ):
+        return _FAILED[Precondition.IF_UNMODIFIED_SINCE]
+
+    # Step 3: If-None-Match. Step 4: only without If-None-Match, whatever its
+    # value (R19), and only for GET/HEAD, If-Modified-Since.
+    if headers.if_none_match is not None:
+        if not _if_none_match_passes(headers.if_none_match, etag, exists):
+            if method in _GET_OR_HEAD:
+                return _NOT_MODIFIED[Precondition.IF_NONE_MATCH]
+            return _FAILED[Precondition.IF_NONE_MATCH]  # R18
+    elif (
+        headers.if_modified_since is not None
+        and method in _GET_OR_HEAD
+        and not _if_modified_since_passes(headers.if_modified_since, last_modified)
+    ):
+        return _NOT_MODIFIED[Precondition.IF_MODIFIED_SINCE]
+
+    # Step 5: Range is defined only for GET (§14.2, R23); If-Range decides
+    # whether it may be honoured, and never yields 304 or 412 itself (R27).
+    if method != "GET":
+        return _PROCEED
+    if headers.if_range is None or headers.range is None:
+        return _PROCEED_WITH_RANGE
+    if _if_range_passes(headers.if_range, etag, last_modified):
+        return _PROCEED_WITH_RANGE
+    return _PROCEED
+
+
+def _guards_lost_update(headers: Conditions) -> bool:
+    # RFC 6585 §3: a request is conditional in the sense 428 asks for when it
+    # names the state it expects: If-Match, If-Unmodified-Since, or
+    # If-None-Match: * (create only if absent, §13.1.2).
+    return (
+        headers.if_match is not None
+        or headers.if_unmodified_since is not None
+        or (headers.if_none_match is not None and headers.if_none_match.strip(OWS) == "*")
+    )
+
+
+def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
+    # §13.1.1 (R15): strong comparison; "*" needs only a current
+    # representation; anything invalid or empty is false (R13).
+    if etag is not None and not etag.weak and value.strip(OWS) == f'"{etag.opaque}"':
+        return True  # the common single-tag case, without building a list
+    members = list_members(value)
+    if isinstance(members, _Any):
+        return exists
+    if members is None or etag is None or etag.weak:
+        return False
+    return any(weak == "" and opaque == etag.opaque for weak, opaque in members)
+
+
+def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
+    # §13.1.2 (R17): weak comparison, for every method; "*" is false when a
+    # current representation exists, tag or no tag; anything invalid is
+    # true (R13).
+    if etag is not None:
+        stripped = value.strip(OWS)
+        if stripped == f'"{etag.opaque}"' or stripped == f'W/"{etag.opaque}"':
+            return False  # the common single-tag case, without building a list
+    members = list_members(value)
+    if isinstance(members, _Any):
+        return not exists
+    if members is None or etag is None:
+        return True
+    return all(opaque != etag.opaque for _, opaque in members)
+
+
+def _if_modified_since_passes(value: str, last_modified: int | None) -> bool:
+    # §13.1.3 (R19, R20): ignored when not an HTTP-date or the resource has
+    # no date; otherwise true only if modified after the given date. A date
+    # in the future is not special in RFC 9110 (RFC 2616 called it invalid):
+    # it gives 304, as the rule reads.
+    since = parse_http_date_seconds(value)
+    return since is None or last_modified is None or last_modified > since
+
+
+def _if_unmodified_since_passes(value: str, last_modified: int | None) -> bool:
+    # §13.1.4 (R21, R22): ignored when not an HTTP-date (a list of dates
+    # included, R9) or the resource has no date.
+    since = parse_http_date_seconds(value)
+    return since is None or last_modified is None or last_modified <= since
+
+
+def _if_range_passes(value: str, etag: ETag | None, last_modified: int | None) -> bool:
+    value = value.strip(OWS)
+    # §13.1.5 (R24): a DQUOTE in the first three characters makes an entity-tag.
+    if '"' in value[:3]:
+        # R25: only a strong match counts, so a weak tag on either side fails.
+        tag = ETag.parse_or_none(value)
+        return tag is not None and etag is not None and tag.strong_match(etag)
+    # R26: a date matches only if it is exactly Last-Modified and that date is
+    # strong: the representation cannot have changed twice in its second,
+    # which holds once a full second has passed since (R14, §8.8.2.2).
+    since = parse_http_date_seconds(value)
+    return since is not None and since == last_modified and int(time.time()) - last_modified >= 1

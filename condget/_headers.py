@@ -1,0 +1,81 @@
+"""Reading the request's conditional fields out of whatever headers object a caller has."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["Conditions", "HeaderPairs", "Headers", "header_items"]
+
+HeaderPairs = Iterable[tuple[str, str]]
+"""Header fields as ``(name, value)`` pairs; a name may repeat."""
+
+Headers = Mapping[str, str] | HeaderPairs
+"""A mapping (case-insensitive names) or ``(name, value)`` pairs."""
+
+_FIELDS: Final = {
+    "if-match": "if_match",
+    "if-none-match": "if_none_match",
+    "if-modified-since": "if_modified_since",
+    "if-unmodified-since": "if_unmodified_since",
+    "if-range": "if_range",
+    "range": "range",
+}
+
+
+def header_items(headers: Headers) -> HeaderPairs:
+    """The ``(name, value)`` pairs of ``headers``, a mapping or already pairs."""
+    # A Mapping iterates over its keys, so it must be asked for its items;
+    # multi-value mappings (werkzeug, Starlette, Django) list every line there.
+    return headers.items() if isinstance(headers, Mapping) else headers
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conditions:
+    """The request's conditional header fields, as raw text (RFC 9110 §13.1).
+
+    Each attribute holds the field value, or ``None`` when the field is
+    absent. Parsing happens in :func:`condget.evaluate`, and only for the
+    fields that the §13.2.2 order actually consults. Adapters build this
+    directly from their protocol (for WSGI, ``environ["HTTP_IF_NONE_MATCH"]``
+    already holds repeated lines joined by the server).
+
+    Attributes:
+        if_match: ``If-Match`` (§13.1.1).
+        if_none_match: ``If-None-Match`` (§13.1.2).
+        if_modified_since: ``If-Modified-Since`` (§13.1.3).
+        if_unmodified_since: ``If-Unmodified-Since`` (§13.1.4).
+        if_range: ``If-Range`` (§13.1.5).
+        range: ``Range`` (§14.2); If-Range means nothing without it.
+    """
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    if_unmodified_since: str | None = None
+    if_range: str | None = None
+    range: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Headers) -> Conditions:
+        """Collect the conditional fields from request headers.
+
+        Names are matched case-insensitively. A field that arrives on several
+        lines is joined with ``", "`` (R1, §5.3): right for the lists
+        If-Match and If-None-Match, and for the single-valued date fields it
+        gives a value that is no longer a date, which is then ignored as
+        §13.1.3-13.1.4 require (R9).
+
+        Args:
+            headers: A mapping with case-insensitive names (werkzeug,
+                Starlette, Django and ``email.message`` headers, or a ``dict``)
+                or an iterable of ``(name, value)`` pairs.
+        """
+        found: dict[str, str] = {}
+        for name, value in header_items(headers):
+            field = _FIELDS.get(name.lower())
+            if field is not None:
+                earlier = found.get(field)
+                found[field] = value if earlier is None else f"{earlier}, {value}"
+        return cls(**found)

@@ -1,0 +1,158 @@
+"""The core's values: what the server knows (``Validators``) and what to do (``Decision``)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ._dates import Timestamp, format_http_date, parse_http_date_seconds, to_seconds
+from ._errors import InvalidValidatorError
+from ._etag import ETag
+from ._headers import HeaderPairs, Headers, header_items
+
+__all__ = ["Decision", "ETagLike", "Outcome", "Precondition", "Validators"]
+
+ETagLike = ETag | str
+"""An entity-tag as an :class:`ETag` or in header form (``'"v1"'``, ``'W/"v1"'``)."""
+
+
+class Outcome(enum.Enum):
+    """What the server should do with the request."""
+
+    PROCEED = None
+    """Carry on: perform the method, send the response the app would send."""
+    NOT_MODIFIED = 304
+    """Send 304 Not Modified (RFC 9110 §15.4.5)."""
+    PRECONDITION_FAILED = 412
+    """Send 412 Precondition Failed (RFC 9110 §15.5.13); do not perform the method."""
+    PRECONDITION_REQUIRED = 428
+    """Send 428 Precondition Required (RFC 6585 §3); do not perform the method."""
+
+
+class Precondition(enum.Enum):
+    """A conditional header field (RFC 9110 §13.1), named in a :class:`Decision`."""
+
+    IF_MATCH = "If-Match"
+    IF_NONE_MATCH = "If-None-Match"
+    IF_MODIFIED_SINCE = "If-Modified-Since"
+    IF_UNMODIFIED_SINCE = "If-Unmodified-Since"
+    IF_RANGE = "If-Range"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The result of :func:`condget.evaluate`.
+
+    Attributes:
+        outcome: What to do.
+        decided_by: The field whose evaluation produced a 304 or 412, or
+            ``None`` (the request proceeds, or it lacked a required
+            precondition).
+        range_allowed: Whether the request's ``Range`` field, if any, may be
+            honoured with a 206 (§13.1.5, §14.2): ``True`` only for GET when
+            ``If-Range`` is absent or true. Servers that never serve ranges can
+            ignore it.
+    """
+
+    outcome: Outcome
+    decided_by: Precondition | None = None
+    range_allowed: bool = False
+
+    @property
+    def status(self) -> int | None:
+        """``304``, ``412``, ``428``, or ``None`` to proceed."""
+        status: int | None = self.outcome.value
+        return status
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Validators:
+    """What the server knows about the selected representation (RFC 9110 §8.8).
+
+    Give whatever the resource has: an entity-tag, a modification time, or
+    both. Values are checked and normalised once, here, so a bad one fails
+    loudly at the application's line of code rather than per request.
+
+    Args:
+        etag: An :class:`ETag` or a header-form string such as ``'"v1"'``.
+        last_modified: When the representation last changed: an aware
+            ``datetime``, POSIX seconds (``os.stat().st_mtime``) or an
+            HTTP-date string. Truncated to whole seconds (R12).
+        exists: Whether the resource has a current representation. ``False``
+            for a PUT that would create it, so that ``If-None-Match: *``
+            lets it through and ``If-Match: *`` stops it (§13.1.1-13.1.2).
+        headers: Other fields the 200 would carry, above all those a 304
+            must repeat: ``Cache-Control``, ``Content-Location``,
+            ``Expires``, ``Vary`` (§15.4.5). When condget answers 304 or 412
+            without running the application, these are its headers
+            (representation metadata is dropped by the reply builders).
+
+    Raises:
+        InvalidValidatorError: A value is malformed (its message names it).
+    """
+
+    etag: ETag | None
+    """The entity-tag, if any."""
+    last_modified: int | None
+    """The modification time in whole POSIX seconds, if any."""
+    exists: bool
+    """Whether a current representation exists."""
+    headers: tuple[tuple[str, str], ...]
+    """Other fields the 200 would carry (see ``headers`` above)."""
+
+    def __init__(
+        self,
+        etag: ETagLike | None = None,
+        last_modified: Timestamp | str | None = None,
+        *,
+        exists: bool = True,
+        headers: Headers = (),
+    ) -> None:
+        if isinstance(etag, str):
+            etag = ETag.parse(etag)
+        elif etag is not None and not isinstance(etag, ETag):
+            raise InvalidValidatorError(f"not an entity-tag: {etag!r}")
+        object.__setattr__(self, "etag", etag)
+        seconds = None if last_modified is None else to_seconds(last_modified)
+        object.__setattr__(self, "last_modified", seconds)
+        object.__setattr__(self, "exists", exists)
+        object.__setattr__(self, "headers", tuple(header_items(headers)))
+
+    @classmethod
+    def from_response_headers(cls, headers: Headers) -> Validators:
+        """Read the validators a response carries (``ETag``, ``Last-Modified``).
+
+        This is how middleware learns the validators of a response it did
+        not build. A value that does not parse is treated as absent, as
+        §8.8.2 says for Last-Modified, so a slightly wrong application keeps
+        working exactly as it did without condget.
+        """
+        etag = last_modified = None
+        for name, value in header_items(headers):
+            lowered = name.lower()
+            if lowered == "etag":
+                etag = ETag.parse_or_none(value)
+            elif lowered == "last-modified":
+                last_modified = parse_http_date_seconds(value)
+        validators = object.__new__(cls)
+        object.__setattr__(validators, "etag", etag)
+        object.__setattr__(validators, "last_modified", last_modified)
+        object.__setattr__(validators, "exists", True)
+        object.__setattr__(validators, "headers", ())
+        return validators
+
+    def response_headers(self) -> list[tuple[str, str]]:
+        """The header fields a 304 (or 200) for this representation carries.
+
+        ``ETag`` and ``Last-Modified`` from the validators, then
+        :attr:`headers`. Feed them to :func:`condget.not_modified` or
+        :func:`condget.precondition_failed`.
+        """
+        fields: HeaderPairs = self.headers
+        result = []
+        if self.etag is not None:
+            result.append(("ETag", str(self.etag)))
+        if self.last_modified is not None:
+            result.append(("Last-Modified", format_http_date(self.last_modified)))
+        result.extend(fields)
+        return result

@@ -1,0 +1,155 @@
+"""The responses condget sends itself: 304, 412 and 428, and which header fields they carry.
+
+This is the one place that decides what a 304 or 412 keeps from the headers
+the 200 would have carried (R33, R34, R40). Adapters only translate the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final
+
+from ._dates import format_http_date
+from ._headers import Headers, header_items
+from ._model import Decision, Outcome
+
+__all__ = [
+    "REPRESENTATION_HEADERS",
+    "Reply",
+    "not_modified",
+    "precondition_failed",
+    "precondition_required",
+    "reply_for",
+]
+
+REPRESENTATION_HEADERS: Final = frozenset(
+    {
+        # Representation metadata that describes a body the reply does not
+        # carry (§8.3-8.6, §15.4.5). RFC 9111 §3.2 makes a cache copy a 304's
+        # fields onto its stored 200, so a Content-Type or Content-Encoding
+        # left here would corrupt the cached entry (R33, R40).
+        "content-type",
+        "content-encoding",
+        "content-language",
+        "content-range",
+        "content-md5",
+        # Framing of the 200's body (RFC 9112 §6): a 304 has no content and
+        # no trailers, and its Content-Length may only ever repeat the 200's
+        # true length, which middleware cannot vouch for.
+        "content-length",
+        "transfer-encoding",
+        "trailer",
+    }
+)
+"""Header fields (lowercase) that :func:`not_modified` drops.
+
+Pass your own set as ``drop=`` to change it, for example
+``REPRESENTATION_HEADERS | {"content-disposition"}``.
+"""
+
+# A 412 or 428 is not a response about the representation: besides the
+# representation fields it must not advertise freshness, or a cache could
+# store the error in place of the resource (R34). ETag and Last-Modified stay:
+# they describe the current representation, which tells an API client what
+# to retry against (§15.5.13 allows them).
+_ERROR_DROPS: Final = REPRESENTATION_HEADERS | {
+    "cache-control",
+    "expires",
+    "content-location",
+    "age",
+}
+_TEXT_PLAIN: Final = ("Content-Type", "text/plain; charset=utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A complete response for an adapter to send instead of the application's.
+
+    Attributes:
+        status: The status code.
+        reason: The reason phrase (``"Not Modified"``), for protocols that
+            send one.
+        headers: The header fields, in order, names as given.
+        body: The content; empty for a 304.
+    """
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _kept(headers: Headers, drop: Collection[str]) -> list[tuple[str, str]]:
+    kept = []
+    has_date = False
+    for name, value in header_items(headers):
+        lowered = name.lower()
+        if lowered not in drop:
+            kept.append((name, value))
+            has_date = has_date or lowered == "date"
+    if not has_date:
+        # §6.6.1: an origin server with a clock MUST send Date on 2xx-4xx.
+        kept.append(("Date", format_http_date()))
+    return kept
+
+
+def not_modified(headers: Headers = (), *, drop: Collection[str] = REPRESENTATION_HEADERS) -> Reply:
+    """Build the 304 Not Modified that replaces a 200 (RFC 9110 §15.4.5).
+
+    Keeps every field the 200 would carry except ``drop``: above all
+    Cache-Control, Content-Location, Date, ETag, Expires and Vary, which a
+    304 MUST repeat, and Last-Modified, which caches use to pick the stored
+    response to freshen (RFC 9111 §4.3.4, R39). Fields that are not
+    representation metadata (Set-Cookie, ``Access-Control-*``, request ids)
+    stay too. Adds ``Date`` when missing. The body is empty (R33).
+
+    Args:
+        headers: The header fields the 200 would have carried.
+        drop: Lowercase names to drop; :data:`REPRESENTATION_HEADERS` by
+            default.
+    """
+    return Reply(304, "Not Modified", _kept(headers, drop), b"")
+
+
+def _error(status: int, reason: str, headers: Headers) -> Reply:
+    body = f"{status} {reason}\n".encode("ascii")
+    kept = _kept(headers, _ERROR_DROPS)
+    kept.append(_TEXT_PLAIN)
+    kept.append(("Content-Length", str(len(body))))
+    return Reply(status, reason, kept, body)
+
+
+def precondition_failed(headers: Headers = ()) -> Reply:
+    """Build a 412 Precondition Failed (RFC 9110 §15.5.13).
+
+    A short text body with a Content-Length that matches it. From
+    ``headers`` (the fields the 200 would carry) it keeps those that are not
+    about the representation or its freshness, such as Set-Cookie, Vary and
+    CORS fields, and the current ETag and Last-Modified, which tell a client
+    what to retry against (R34). Adds ``Date`` when missing.
+    """
+    return _error(412, "Precondition Failed", headers)
+
+
+def precondition_required(headers: Headers = ()) -> Reply:
+    """Build a 428 Precondition Required (RFC 6585 §3), kept like :func:`precondition_failed`."""
+    return _error(428, "Precondition Required", headers)
+
+
+def reply_for(decision: Decision, headers: Headers = ()) -> Reply | None:
+    """The reply that carries out ``decision``, or ``None`` to proceed.
+
+    Args:
+        decision: What :func:`condget.evaluate` returned.
+        headers: The header fields the 200 would have carried (or, before
+            the application runs, :meth:`condget.Validators.response_headers`).
+    """
+    outcome = decision.outcome
+    if outcome is Outcome.NOT_MODIFIED:
+        return not_modified(headers)
+    if outcome is Outcome.PRECONDITION_FAILED:
+        return precondition_failed(headers)
+    if outcome is Outcome.PRECONDITION_REQUIRED:
+        return precondition_required(headers)
+    return None
