@@ -52,21 +52,21 @@ ENTITY_TAG_MEMBER: Final = re.compile(rf'(W/)?"([{_ETAGC}]*)"')
 _DAY_NAME: Final = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
 _DAY_NAME_L: Final = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTH: Final = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
-_TIME: Final = "([0-9]{2}):([0-9]{2}):([0-9]{2})"
+# time-of-day = hour ":" minute ":" second, ranges checked here (R7):
+# hour 00-23, minute 00-59, second 00-60 (60: a leap second, §5.6.7).
+_TIME: Final = "([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)"
+# day = 2DIGIT, 01-31 here; whether the month has that day is checked in code.
+_DAY: Final = "(0[1-9]|[12][0-9]|3[01])"
 MONTHS: Final = {name: number for number, name in enumerate(_MONTH.split("|"), 1)}
 
 # IMF-fixdate = day-name "," SP date1 SP time-of-day SP GMT
 # date1       = day SP month SP year   ; e.g., 02 Jun 1982
-IMF_FIXDATE: Final = re.compile(
-    rf"(?:{_DAY_NAME}), ([0-9]{{2}}) ({_MONTH}) ([0-9]{{4}}) {_TIME} GMT"
-)
+IMF_FIXDATE: Final = re.compile(rf"(?:{_DAY_NAME}), {_DAY} ({_MONTH}) ([0-9]{{4}}) {_TIME} GMT")
 # rfc850-date = day-name-l "," SP date2 SP time-of-day SP GMT
 # date2       = day "-" month "-" 2DIGIT   ; e.g., 02-Jun-82
-RFC850_DATE: Final = re.compile(
-    rf"(?:{_DAY_NAME_L}), ([0-9]{{2}})-({_MONTH})-([0-9]{{2}}) {_TIME} GMT"
-)
+RFC850_DATE: Final = re.compile(rf"(?:{_DAY_NAME_L}), {_DAY}-({_MONTH})-([0-9]{{2}}) {_TIME} GMT")
 # asctime-date = day-name SP date3 SP time-of-day SP year
 # date3        = month SP ( 2DIGIT / ( SP DIGIT ) )   ; e.g., Jun  2
 ASCTIME_DATE: Final = re.compile(
-    rf"(?:{_DAY_NAME}) ({_MONTH}) ([0-9]{{2}}| [0-9]) {_TIME} ([0-9]{{4}})"
+    rf"(?:{_DAY_NAME}) ({_MONTH}) ({_DAY[1:-1]}| [1-9]) {_TIME} ([0-9]{{4}})"
 )

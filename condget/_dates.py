@@ -27,6 +27,8 @@ Timestamp = datetime | int | float
 _DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES: Final = tuple(MONTHS)
 _DAYS_IN_MONTH: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS_BEFORE_MONTH: Final = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+_TWO: Final = {f"{number:02d}": number for number in range(100)}
 _MIN_SECONDS: Final = -62135596800  # 0001-01-01T00:00:00Z
 _MAX_SECONDS: Final = 253402300800  # 10000-01-01T00:00:00Z
 
@@ -35,60 +37,74 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    # Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
-    # algorithm): pure integer arithmetic, several times cheaper than building
-    # a datetime or calling calendar.timegm.
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+_Fields = tuple[int, int, int, int, int, int]
 
 
-def _to_seconds(year: int, month: int, day: int, hour: int, minute: int, second: int) -> int | None:
-    # A real calendar date (R7: 31 Nov is not a date) and a real time of day;
-    # second 60 is the leap second the grammar allows and counts as the next
-    # second, as POSIX time has no leap seconds.
-    if year < 1 or hour > 23 or minute > 59 or second > 60 or day < 1:
+def _fields(value: str) -> _Fields | None:
+    # Year, month, day, hour, minute, second of an HTTP-date, or None.
+    # R2: a field value excludes surrounding whitespace; nothing else is
+    # tolerated (R8: If-(Un)Modified-Since restrict the robust parsing that
+    # §5.6.7 otherwise encourages). The grammar has checked every range but
+    # the day against its month, done last.
+    value = value.strip(" \t")
+    match = IMF_FIXDATE.fullmatch(value)
+    if match is not None:
+        # The one format senders generate (§5.6.7), so the hot path: two-digit
+        # fields come from a table instead of int().
+        day, month, year, hour, minute, second = match.groups()
+        fields = (int(year), MONTHS[month], _TWO[day], _TWO[hour], _TWO[minute], _TWO[second])
+    elif (match := RFC850_DATE.fullmatch(value)) is not None:
+        day, month, year2, hour, minute, second = match.groups()
+        # §5.6.7: a two-digit year that appears to be more than 50 years in
+        # the future is the most recent past year with those digits.
+        this_year = time.gmtime().tm_year
+        full_year = this_year - this_year % 100 + _TWO[year2]
+        if full_year > this_year + 50:
+            full_year -= 100
+        elif full_year <= this_year - 50:
+            full_year += 100
+        fields = (full_year, MONTHS[month], _TWO[day], _TWO[hour], _TWO[minute], _TWO[second])
+    elif (match := ASCTIME_DATE.fullmatch(value)) is not None:
+        month, day, hour, minute, second, year = match.groups()
+        fields = (int(year), MONTHS[month], int(day), _TWO[hour], _TWO[minute], _TWO[second])
+    else:
         return None
-    if day > _DAYS_IN_MONTH[month] and not (month == 2 and day == 29 and _is_leap(year)):
+    year, month, day = fields[0], fields[1], fields[2]
+    if year == 0:
+        return None  # "0000": there is no year zero
+    # A real calendar date is required (R7: 31 Nov is not a date).
+    if day > 28 and day > _DAYS_IN_MONTH[month] + (month == 2 and _is_leap(year)):
         return None
-    return _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    return fields
 
 
 def parse_http_date_seconds(value: str) -> int | None:
     """Parse an HTTP-date into POSIX seconds, or ``None`` if it is not one.
 
-    The fast, allocation-light form of :func:`parse_http_date` that the
-    evaluator uses. Never raises.
+    The allocation-light form of :func:`parse_http_date` that the evaluator
+    uses. Never raises.
     """
-    # R2: a field value excludes surrounding whitespace; nothing else is
-    # tolerated (R8: If-(Un)Modified-Since restrict the robust parsing that
-    # §5.6.7 otherwise encourages).
-    value = value.strip(" \t")
-    match = IMF_FIXDATE.fullmatch(value)
-    if match is not None:
-        day, month, year, hour, minute, second = match.groups()
-        return _to_seconds(int(year), MONTHS[month], int(day), int(hour), int(minute), int(second))
-    match = RFC850_DATE.fullmatch(value)
-    if match is not None:
-        day, month, year2, hour, minute, second = match.groups()
-        # §5.6.7: a two-digit year that appears to be more than 50 years in
-        # the future is the most recent past year with those digits.
-        this_year = time.gmtime().tm_year
-        year = this_year - this_year % 100 + int(year2)
-        if year > this_year + 50:
-            year -= 100
-        elif year <= this_year - 50:
-            year += 100
-        return _to_seconds(year, MONTHS[month], int(day), int(hour), int(minute), int(second))
-    match = ASCTIME_DATE.fullmatch(value)
-    if match is not None:
-        month, day, hour, minute, second, year = match.groups()
-        return _to_seconds(int(year), MONTHS[month], int(day), int(hour), int(minute), int(second))
-    return None
+    fields = _fields(value)
+    if fields is None:
+        return None
+    year, month, day, hour, minute, second = fields
+    # Days since 1970-01-01 in the proleptic Gregorian calendar, by integer
+    # arithmetic: several times cheaper than a datetime or calendar.timegm.
+    # Second 60, the leap second the grammar allows, counts as the next
+    # second, as POSIX time has no leap seconds.
+    before = year - 1
+    days = (
+        before * 365
+        + before // 4
+        - before // 100
+        + before // 400
+        - 719162  # days from 0001-01-01 to 1970-01-01
+        + _DAYS_BEFORE_MONTH[month]
+        + (month > 2 and _is_leap(year))
+        + day
+        - 1
+    )
+    return days * 86400 + hour * 3600 + minute * 60 + second
 
 
 def parse_http_date(value: str) -> datetime | None:
@@ -101,18 +117,26 @@ def parse_http_date(value: str) -> datetime | None:
     trimming surrounding spaces and tabs. Names and ``GMT`` are
     case-sensitive and the calendar date must exist. Anything else, including
     ISO 8601, numeric zones and other zone names, gives ``None`` (R7, R8);
-    this function never raises.
+    this function never raises. A day name that does not match the date is
+    accepted, as Go and the anchors do: the date itself is unambiguous.
 
     Args:
         value: The field value, as text.
 
     Returns:
-        The instant, or ``None`` when ``value`` is not an HTTP-date.
+        The instant, or ``None`` when ``value`` is not an HTTP-date. A leap
+        second (``23:59:60``) is the first second of the next minute.
     """
-    seconds = parse_http_date_seconds(value)
-    if seconds is None or seconds >= _MAX_SECONDS:  # 9999-12-31 23:59:60
+    fields = _fields(value)
+    if fields is None:
         return None
-    return datetime.fromtimestamp(seconds, UTC)
+    year, month, day, hour, minute, second = fields
+    if second == 60:
+        seconds = parse_http_date_seconds(value)
+        if seconds is None or seconds >= _MAX_SECONDS:  # 9999-12-31 23:59:60
+            return None
+        return datetime.fromtimestamp(seconds, UTC)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def to_seconds(value: Timestamp | str) -> int:

@@ -15,6 +15,8 @@ __all__ = [
     "ETag",
     "ETagHasher",
     "InvalidETagError",
+    "check_list",
+    "list_has_member",
     "list_members",
     "parse_etag_list",
 ]
@@ -149,13 +151,43 @@ def list_members(value: str) -> list[tuple[str, str]] | _Any | None:
     ``weak`` is ``"W/"`` or ``""``. The evaluator uses this form: it needs no
     objects, only comparisons.
     """
+    checked = check_list(value)
+    if checked is None or isinstance(checked, _Any):
+        return checked
+    members: list[tuple[str, str]] = ENTITY_TAG_MEMBER.findall(checked)
+    return members
+
+
+def check_list(value: str) -> str | _Any | None:
+    """Validate an entity-tag list: :data:`ANY`, the trimmed value if valid, else ``None``."""
     value = value.strip(OWS)
     if value == "*":
         return ANY
     if ENTITY_TAG_LIST.fullmatch(value) is None:
         return None
-    members: list[tuple[str, str]] = ENTITY_TAG_MEMBER.findall(value)
-    return members
+    return value
+
+
+def list_has_member(value: str, opaque: str, *, strong: bool) -> bool:
+    """Whether a *validated* entity-tag list holds a tag with this opaque part.
+
+    With ``strong``, weak members do not count (§8.8.3.2). This is the
+    evaluator's search: plain substring scans in C, no objects, linear time.
+    """
+    needle = f'"{opaque}"'
+    # In a valid list quotes pair up, so a quote is a member's opening quote
+    # exactly when an even number of quotes precedes it; a needle found at an
+    # odd position straddles two members (R5: '","' occurs in '"a","b"').
+    quotes = 0
+    scanned = 0
+    start = value.find(needle)
+    while start != -1:
+        quotes += value.count('"', scanned, start)
+        scanned = start
+        if quotes % 2 == 0 and not (strong and value[start - 2 : start] == "W/"):
+            return True
+        start = value.find(needle, start + 1)
+    return False
 
 
 class ETagHasher:

@@ -8,7 +8,7 @@ from typing import Final
 from ._abnf import OWS
 from ._dates import Timestamp, parse_http_date_seconds, to_seconds
 from ._errors import InvalidValidatorError
-from ._etag import ETag, _Any, list_members
+from ._etag import ETag, _Any, check_list, list_has_member
 from ._headers import Conditions, Headers
 from ._model import Decision, ETagLike, Outcome, Precondition
 
@@ -154,12 +154,12 @@ def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
     # representation; anything invalid or empty is false (R13).
     if etag is not None and not etag.weak and value.strip(OWS) == f'"{etag.opaque}"':
         return True  # the common single-tag case, without building a list
-    members = list_members(value)
-    if isinstance(members, _Any):
+    checked = check_list(value)
+    if isinstance(checked, _Any):
         return exists
-    if members is None or etag is None or etag.weak:
+    if checked is None or etag is None or etag.weak:
         return False
-    return any(weak == "" and opaque == etag.opaque for weak, opaque in members)
+    return list_has_member(checked, etag.opaque, strong=True)
 
 
 def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
@@ -170,12 +170,12 @@ def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
         stripped = value.strip(OWS)
         if stripped == f'"{etag.opaque}"' or stripped == f'W/"{etag.opaque}"':
             return False  # the common single-tag case, without building a list
-    members = list_members(value)
-    if isinstance(members, _Any):
+    checked = check_list(value)
+    if isinstance(checked, _Any):
         return not exists
-    if members is None or etag is None:
+    if checked is None or etag is None:
         return True
-    return all(opaque != etag.opaque for _, opaque in members)
+    return not list_has_member(checked, etag.opaque, strong=False)
 
 
 def _if_modified_since_passes(value: str, last_modified: int | None) -> bool:
