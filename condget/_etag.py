@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ._abnf import ENTITY_TAG, ENTITY_TAG_LIST, ENTITY_TAG_MEMBER, OWS
@@ -45,13 +45,18 @@ class ETag:
 
     opaque: str
     weak: bool = False
+    # The opaque part in its quotes: what comparisons look for in a request
+    # field, kept so the evaluator's hot path builds no strings.
+    quoted: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.opaque, str) or ENTITY_TAG.fullmatch(f'"{self.opaque}"') is None:
+        quoted = f'"{self.opaque}"' if isinstance(self.opaque, str) else ""
+        if ENTITY_TAG.fullmatch(quoted) is None:
             raise InvalidETagError(
                 f"{self.opaque!r} cannot be an entity-tag's opaque part: RFC 9110 §8.8.3 "
                 "allows only visible ASCII other than '\"', and octets 0x80-0xFF"
             )
+        object.__setattr__(self, "quoted", quoted)
 
     @classmethod
     def parse(cls, value: str) -> ETag:
@@ -86,13 +91,10 @@ class ETag:
         match = ENTITY_TAG.fullmatch(value.strip(OWS))
         if match is None:
             return None
-        tag = object.__new__(cls)  # already validated: skip __post_init__
-        object.__setattr__(tag, "opaque", match[2])
-        object.__setattr__(tag, "weak", match[1] is not None)
-        return tag
+        return _valid_etag(match[2], match[1] is not None)
 
     def __str__(self) -> str:
-        return f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
+        return f"W/{self.quoted}" if self.weak else self.quoted
 
     def strong_match(self, other: ETag) -> bool:
         """Strong comparison (§8.8.3.2): both strong and the opaque tags equal."""
@@ -136,13 +138,16 @@ def parse_etag_list(value: str) -> list[ETag] | _Any | None:
     members = list_members(value)
     if members is None or isinstance(members, _Any):
         return members
-    tags = []
-    for weak, opaque in members:
-        tag = object.__new__(ETag)  # validated by the list grammar
-        object.__setattr__(tag, "opaque", opaque)
-        object.__setattr__(tag, "weak", weak == "W/")
-        tags.append(tag)
-    return tags
+    return [_valid_etag(opaque, weak == "W/") for weak, opaque in members]
+
+
+def _valid_etag(opaque: str, weak: bool) -> ETag:
+    # An ETag from text the grammar has already checked: skip __post_init__.
+    tag = object.__new__(ETag)
+    object.__setattr__(tag, "opaque", opaque)
+    object.__setattr__(tag, "weak", weak)
+    object.__setattr__(tag, "quoted", f'"{opaque}"')
+    return tag
 
 
 def list_members(value: str) -> list[tuple[str, str]] | _Any | None:

@@ -101,29 +101,38 @@ def evaluate(
         # is nothing for a tag or a date to match.
         etag = last_modified = None
 
-    if require_precondition and method not in _SAFE and not _guards_lost_update(headers):
+    if_match, if_none_match, if_modified_since, if_unmodified_since, if_range, range_ = headers
+    if (
+        require_precondition
+        and method not in _SAFE
+        and if_match is None
+        and if_unmodified_since is None
+        # RFC 6585 §3: the request must name the state it expects; for a
+        # create, that is If-None-Match: * (§13.1.2).
+        and (if_none_match is None or if_none_match.strip(OWS) != "*")
+    ):
         return _REQUIRED
 
     # Step 1: If-Match. Step 2: only without If-Match, If-Unmodified-Since.
-    if headers.if_match is not None:
-        if not _if_match_passes(headers.if_match, etag, exists):
+    if if_match is not None:
+        if not _if_match_passes(if_match, etag, exists):
             return _FAILED[Precondition.IF_MATCH]
-    elif headers.if_unmodified_since is not None and not _if_unmodified_since_passes(
-        headers.if_unmodified_since, last_modified
+    elif if_unmodified_since is not None and not _if_unmodified_since_passes(
+        if_unmodified_since, last_modified
     ):
         return _FAILED[Precondition.IF_UNMODIFIED_SINCE]
 
     # Step 3: If-None-Match. Step 4: only without If-None-Match, whatever its
     # value (R19), and only for GET/HEAD, If-Modified-Since.
-    if headers.if_none_match is not None:
-        if not _if_none_match_passes(headers.if_none_match, etag, exists):
+    if if_none_match is not None:
+        if not _if_none_match_passes(if_none_match, etag, exists):
             if method in _GET_OR_HEAD:
                 return _NOT_MODIFIED[Precondition.IF_NONE_MATCH]
             return _FAILED[Precondition.IF_NONE_MATCH]  # R18
     elif (
-        headers.if_modified_since is not None
+        if_modified_since is not None
         and method in _GET_OR_HEAD
-        and not _if_modified_since_passes(headers.if_modified_since, last_modified)
+        and not _if_modified_since_passes(if_modified_since, last_modified)
     ):
         return _NOT_MODIFIED[Precondition.IF_MODIFIED_SINCE]
 
@@ -131,29 +140,17 @@ def evaluate(
     # whether it may be honoured, and never yields 304 or 412 itself (R27).
     if method != "GET":
         return _PROCEED
-    if headers.if_range is None or headers.range is None:
-        return _PROCEED_WITH_RANGE
-    if _if_range_passes(headers.if_range, etag, last_modified):
+    if if_range is None or range_ is None or _if_range_passes(if_range, etag, last_modified):
         return _PROCEED_WITH_RANGE
     return _PROCEED
-
-
-def _guards_lost_update(headers: Conditions) -> bool:
-    # RFC 6585 §3: a request is conditional in the sense 428 asks for when it
-    # names the state it expects: If-Match, If-Unmodified-Since, or
-    # If-None-Match: * (create only if absent, §13.1.2).
-    return (
-        headers.if_match is not None
-        or headers.if_unmodified_since is not None
-        or (headers.if_none_match is not None and headers.if_none_match.strip(OWS) == "*")
-    )
 
 
 def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
     # §13.1.1 (R15): strong comparison; "*" needs only a current
     # representation; anything invalid or empty is false (R13).
-    if etag is not None and not etag.weak and value.strip(OWS) == f'"{etag.opaque}"':
-        return True  # the common single-tag case, without building a list
+    value = value.strip(OWS)
+    if etag is not None and not etag.weak and value == etag.quoted:
+        return True  # the common single-tag case
     checked = check_list(value)
     if isinstance(checked, _Any):
         return exists
@@ -166,10 +163,11 @@ def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
     # §13.1.2 (R17): weak comparison, for every method; "*" is false when a
     # current representation exists, tag or no tag; anything invalid is
     # true (R13).
-    if etag is not None:
-        stripped = value.strip(OWS)
-        if stripped == f'"{etag.opaque}"' or stripped == f'W/"{etag.opaque}"':
-            return False  # the common single-tag case, without building a list
+    value = value.strip(OWS)
+    if etag is not None and (
+        value == etag.quoted or (value[:2] == "W/" and value[2:] == etag.quoted)
+    ):
+        return False  # the common single-tag case
     checked = check_list(value)
     if isinstance(checked, _Any):
         return not exists
