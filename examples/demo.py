@@ -1,0 +1,233 @@
+"""condget's demo: a small notes API under gunicorn, and real HTTP exchanges against it.
+
+Run it with ``python3 dev.py demo`` (sets up everything), or inside the
+virtualenv with ``python examples/demo.py``. ``--once`` prints the transcript
+and exits instead of serving until Ctrl-C.
+
+The app is plain WSGI, wrapped in ``condget.wsgi.ConditionalMiddleware``:
+- ``GET /notes/1`` returns a note; a ``validators`` hook tells condget the
+  note's version *before* the app runs, so a revalidation gets 304 and a stale
+  ``If-Match`` gets 412 without the handler running (RFC 9110 §13.2.1, R36);
+  ``require_precondition`` answers 428 to a blind PUT (RFC 6585).
+- ``GET /about`` sets no ETag: condget computes one from the body (auto-ETag).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from condget import Validators
+from condget.wsgi import ConditionalMiddleware
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+HERE = Path(__file__).resolve().parent
+
+# The "database": one note with a version number, shared by the server's threads.
+_lock = threading.Lock()
+_note = {"version": 1, "text": "Buy milk. " * 40}
+
+
+def _note_etag() -> str:
+    return f'"v{_note["version"]}"'
+
+
+def notes_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """The application, unaware of conditional requests."""
+    path, method = environ.get("PATH_INFO", "/"), environ["REQUEST_METHOD"]
+    if path == "/notes/1" and method in ("GET", "HEAD"):
+        with _lock:
+            body = json.dumps(_note).encode()
+            etag = _note_etag()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("ETag", etag),
+            ("Cache-Control", "no-cache"),
+        ]
+        start_response("200 OK", headers)
+        return [body]
+    if path == "/notes/1" and method == "PUT":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        text = environ["wsgi.input"].read(length).decode()
+        with _lock:
+            _note["version"] += 1
+            _note["text"] = text
+            etag = _note_etag()
+        start_response("204 No Content", [("ETag", etag)])
+        return []
+    if path == "/about" and method in ("GET", "HEAD"):
+        body = b"<h1>condget demo</h1>" + b"<p>Conditional requests, done right.</p>" * 50
+        start_response(
+            "200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
+    return [b"not found\n"]
+
+
+def note_validators(environ: WSGIEnvironment) -> Validators | None:
+    """What condget should know before the app runs: the note's current version."""
+    if environ.get("PATH_INFO") != "/notes/1":
+        return None
+    with _lock:
+        return Validators(etag=_note_etag(), headers=[("Cache-Control", "no-cache")])
+
+
+application = ConditionalMiddleware(
+    notes_app, validators=note_validators, require_precondition=True
+)
+
+
+# ---------------------------------------------------------------- the client side
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("gunicorn exited before serving; see its output above")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("gunicorn did not start serving within 30 s")
+
+
+class Transcript:
+    """Sends requests with http.client and prints what went over the wire."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.saved = 0
+        self.sizes: dict[str, int] = {}
+
+    def send(
+        self, label: str, method: str, path: str, headers: dict[str, str], body: str = ""
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request(method, path, body=body.encode() or None, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        sent = "  ".join(f"{name}: {value}" for name, value in headers.items())
+        print(f"\n{label}")
+        print(f"  > {method} {path}  {sent}".rstrip())
+        etag = response.getheader("ETag")
+        print(
+            f"  < {response.status} {response.reason}"
+            + (f"  ETag: {etag}" if etag else "")
+            + f"  body: {len(data)} bytes"
+        )
+        if response.status == 200 and method == "GET":
+            self.sizes[path] = len(data)
+        if response.status == 304:
+            self.saved += self.sizes.get(path, 0)
+        return response, data
+
+
+def run_transcript(port: int) -> None:
+    t = Transcript(port)
+    first, _ = t.send("1. A client fetches the note.", "GET", "/notes/1", {})
+    etag = first.getheader("ETag") or ""
+    t.send(
+        "2. It revalidates its copy: nothing changed.", "GET", "/notes/1", {"If-None-Match": etag}
+    )
+    about, _ = t.send("3. A page whose app sets no ETag: condget adds one.", "GET", "/about", {})
+    t.send(
+        "4. Revalidating that page.",
+        "GET",
+        "/about",
+        {"If-None-Match": about.getheader("ETag") or ""},
+    )
+    t.send(
+        "5. An editor saves a change, naming the version it edited.",
+        "PUT",
+        "/notes/1",
+        {"If-Match": etag, "Content-Type": "text/plain"},
+        "Buy oat milk.",
+    )
+    t.send(
+        "6. The first client revalidates: the note changed.",
+        "GET",
+        "/notes/1",
+        {"If-None-Match": etag},
+    )
+    t.send(
+        "7. A second editor, still holding the old version, tries to save.",
+        "PUT",
+        "/notes/1",
+        {"If-Match": etag, "Content-Type": "text/plain"},
+        "Buy soy milk.",
+    )
+    t.send("8. A blind save, with no If-Match at all.", "PUT", "/notes/1", {}, "Buy nothing.")
+    _, final = t.send(
+        "9. The note is what editor 1 wrote: no update was lost.", "GET", "/notes/1", {}
+    )
+    text = json.loads(final)["text"]
+    print(f"  note text: {text!r}")
+    print(f"\nBytes not re-sent thanks to 304s: {t.saved}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="exit after the transcript")
+    parser.add_argument("--port", type=int, default=0, help="port to serve on (default: any free)")
+    args = parser.parse_args()
+    port = args.port or _free_port()
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(HERE),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    # One worker with threads, so the in-memory note is shared by all requests.
+    gunicorn += ["--workers", "1", "--threads", "4", "--log-level", "warning", "demo:application"]
+    print(f"Starting gunicorn on http://127.0.0.1:{port} with a condget-wrapped WSGI app ...")
+    server = subprocess.Popen(gunicorn, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        _wait_until_serving(port, server)
+        run_transcript(port)
+        if args.once:
+            return
+        url = f"http://127.0.0.1:{port}"
+        print(f"\nStill serving on {url}. Try it by hand (Ctrl-C to stop):")
+        print(f"  curl -i {url}/notes/1")
+        print(f"  curl -i {url}/notes/1 -H 'If-None-Match: \"v2\"'")
+        print(f"  curl -i -X PUT {url}/notes/1 -H 'If-Match: \"v1\"' -d 'stale edit'")
+        print(f"  curl -i --etag-save /tmp/etag --etag-compare /tmp/etag {url}/about")
+        while server.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        print("\nStopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The README's demo runs end to end under a real gunicorn, so it cannot rot."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
+
+
+def test_demo_transcript_shows_200_304_412_428_and_no_lost_update() -> None:
+    result = subprocess.run(
+        [sys.executable, str(DEMO), "--once"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    statuses = re.findall(r"^  < (\d{3}) ", result.stdout, re.MULTILINE)
+    assert statuses == ["200", "304", "200", "304", "204", "200", "412", "428", "200"]
+    assert "note text: 'Buy oat milk.'" in result.stdout
+    assert re.search(r"ETag: W/\"[A-Za-z0-9_-]{22}\"", result.stdout)  # auto-ETag
+    saved = int(re.findall(r"Bytes not re-sent thanks to 304s: (\d+)", result.stdout)[0])
+    assert saved > 2000
