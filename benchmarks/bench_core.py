@@ -149,9 +149,7 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=20_000)
     args = parser.parse_args()
 
-    evaluators = {
-        name: contenders({**BASE_HEADERS, **extra}) for name, extra in SCENARIOS.items()
-    }
+    evaluators = {name: contenders({**BASE_HEADERS, **extra}) for name, extra in SCENARIOS.items()}
     results = measure(evaluators, args.rounds, args.number)
     names = list(next(iter(results.values())))
     print("### evaluate: median µs per call (request with 6 ordinary headers + the scenario's)\n")
@@ -161,8 +159,8 @@ def main() -> None:
         ours = by_name["condget.evaluate"]
         cells = " | ".join(f"{by_name[name] * 1e6:.2f}" for name in names)
         print(
-            f"| {scenario} | {cells} | {ours / by_name['naive']:.2f}× "
-            f"| {by_name['werkzeug'] / ours:.1f}× |"
+            f"| {scenario} | {cells} | {ours / by_name['naive']:.2f}x "
+            f"| {by_name['werkzeug'] / ours:.1f}x |"
         )
 
     date_inputs = {
@@ -183,7 +181,7 @@ def main() -> None:
     for form, by_name in date_results.items():
         cells = " | ".join(f"{by_name[name] * 1e6:.2f}" for name in names)
         ratio = by_name["email.utils"] / by_name["condget.parse_http_date"]
-        print(f"| {form} | {cells} | {ratio:.1f}× |")
+        print(f"| {form} | {cells} | {ratio:.1f}x |")
 
 
 def _safe(function: Callable[[str], object], value: str) -> object:
