@@ -1,0 +1,153 @@
+"""Run the named RFC cases through condget, Werkzeug, Django and Starlette; write the matrix.
+
+Run from the repository root: .venv/bin/python scripts/differential.py > docs/differential.md
+
+Each case of ``tests/rfc_cases.py`` is sent, with its first method, to:
+- condget: ``condget.evaluate``;
+- Werkzeug: ``Response.make_conditional`` on a response carrying the case's
+  ETag and Last-Modified;
+- Django: ``django.utils.cache.get_conditional_response`` with the case's
+  etag and last_modified;
+- Starlette: ``StaticFiles.is_not_modified`` (its only conditional logic;
+  304 or nothing, GET and HEAD only).
+A library that has no way to express a case (a resource that does not exist,
+a method it never evaluates) shows "n/a". ``tests/docs/test_differential.py``
+checks that docs/differential.md is exactly what this script prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import django
+from django.conf import settings
+
+settings.configure(USE_TZ=True, ALLOWED_HOSTS=["*"], DEFAULT_CHARSET="utf-8")
+django.setup()
+
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.utils.cache import get_conditional_response  # noqa: E402
+from starlette.datastructures import Headers as StarletteHeaders  # noqa: E402
+from starlette.staticfiles import StaticFiles  # noqa: E402
+from werkzeug.test import EnvironBuilder  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import condget  # noqa: E402
+from tests.rfc_cases import CASES, Case  # noqa: E402
+
+NA = "n/a"
+
+
+def run_condget(case: Case, method: str) -> str:
+    decision = condget.evaluate(
+        method,
+        case.headers,
+        etag=case.etag,
+        last_modified=case.last_modified,
+        exists=case.exists,
+        status=case.status,
+    )
+    return str(decision.status or case.status)
+
+
+def run_werkzeug(case: Case, method: str) -> str:
+    if not case.exists:
+        return NA
+    request = Request(EnvironBuilder(method=method, headers=list(case.headers)).get_environ())
+    response = Response(b"body", status=case.status, headers=case.response_headers())
+    response.make_conditional(request)
+    return str(response.status_code)
+
+
+def run_django(case: Case, method: str) -> str:
+    if not case.exists:
+        return NA
+    request = HttpRequest()
+    request.method = method
+    for name, value in case.joined_headers().items():
+        request.META["HTTP_" + name.upper().replace("-", "_")] = value
+    response = get_conditional_response(
+        request,
+        etag=case.etag,
+        last_modified=case.last_modified,
+        response=HttpResponse(b"body", status=case.status),
+    )
+    return str(response.status_code)
+
+
+def run_starlette(case: Case, method: str) -> str:
+    # StaticFiles always sends both validators; it has no code path without them.
+    if not case.exists or method not in ("GET", "HEAD") or None in (case.etag, case.last_modified):
+        return NA
+    if not all(value.isascii() or max(value) <= "\xff" for _, value in case.headers):
+        return NA  # ASGI headers are bytes: no server can hand Starlette this value
+    response_headers = StarletteHeaders(
+        raw=[(n.lower().encode(), v.encode("latin-1")) for n, v in case.response_headers()]
+    )
+    request_headers = StarletteHeaders(
+        raw=[(n.lower().encode(), v.encode("latin-1")) for n, v in case.headers]
+    )
+    not_modified = StaticFiles.is_not_modified(None, response_headers, request_headers)  # type: ignore[arg-type]
+    return "304" if not_modified and 200 <= case.status < 300 else str(case.status)
+
+
+LIBRARIES: dict[str, Callable[[Case, str], str]] = {
+    f"Werkzeug {version('werkzeug')}": run_werkzeug,
+    f"Django {version('django')}": run_django,
+    f"Starlette {version('starlette')}": run_starlette,
+}
+
+
+def _run(run: Callable[[Case, str], str], case: Case, method: str) -> str:
+    try:
+        return run(case, method)
+    except Exception as error:  # a crash on client input is a finding, not a script bug
+        return f"raises {type(error).__name__}"
+
+
+def main() -> None:
+    rows = []
+    agree = dict.fromkeys(LIBRARIES, 0)
+    compared = dict.fromkeys(LIBRARIES, 0)
+    for case in CASES:
+        method = case.methods[0]
+        ours = run_condget(case, method)
+        assert ours == str(case.expected_status), case.id  # condget is the RFC here
+        results = {name: _run(run, case, method) for name, run in LIBRARIES.items()}
+        for name, result in results.items():
+            if result != NA:
+                compared[name] += 1
+                agree[name] += result == ours
+        if any(result not in (NA, ours) for result in results.values()):
+            rows.append((case, method, ours, results))
+
+    print("# Differential matrix: condget, Werkzeug, Django, Starlette\n")
+    print(
+        "Generated by `scripts/differential.py`, which sends every named case of "
+        "`tests/rfc_cases.py` (with its first method) through each library. "
+        "condget's answer is the RFC's (the case table says so, rule by rule). "
+        "A test keeps this page identical to the script's output.\n"
+    )
+    print("## Agreement with RFC 9110\n")
+    print("| library | cases it can express | same answer as the RFC |")
+    print("|---|---|---|")
+    for name in LIBRARIES:
+        print(f"| {name} | {compared[name]} | {agree[name]} |")
+    print("\n## Where they differ\n")
+    print("Status each library sends (`n/a`: it cannot express the case).\n")
+    print("| case | method | rules | condget (RFC) | " + " | ".join(LIBRARIES) + " |")
+    print("|---|---|---|---|" + "---|" * len(LIBRARIES))
+    for case, method, ours, results in rows:
+        cells = " | ".join(
+            result if result in (NA, ours) else f"**{result}**" for result in results.values()
+        )
+        print(f"| `{case.id}` | {method} | {', '.join(case.rules)} | {ours} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
