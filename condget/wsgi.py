@@ -1,0 +1,449 @@
+"""WSGI middleware: RFC 9110 conditional requests for any PEP 3333 application.
+
+``ConditionalMiddleware`` translates between WSGI and the sans-IO core: it
+reads the request's conditional fields from ``environ``, reads the
+validators from the application's ``start_response`` call (or from a
+pre-dispatch hook), asks :func:`condget.evaluate` what to do, and sends what
+:func:`condget.reply_for` builds. Every HTTP rule lives in the core.
+
+Each request gets its own :class:`_Exchange`, which stands between the
+application and the server's ``start_response``; the middleware object holds
+only its configuration, so one instance serves any number of threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Final, TypeAlias
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from condget import AutoETag, Conditions, ETag, Outcome, Reply, Validators, evaluate, reply_for
+
+__all__ = ["ConditionalMiddleware", "conditions_from_environ"]
+
+_ExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+)
+_Write: TypeAlias = Callable[[bytes], object]
+
+# What the exchange is doing with the application's response.
+_STARTING: Final = 0  # start_response not called yet
+_PASSING: Final = 1  # handed to the server as it is (plus fields condget adds)
+_HOLDING: Final = 2  # body held back and hashed until its auto-ETag is known
+_REPLYING: Final = 3  # replaced by condget's 304 or 412
+
+
+def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
+    """The request's conditional fields, read from a WSGI ``environ``.
+
+    The server has already joined repeated field lines with ``", "`` (PEP
+    3333 and CGI), which is what R1 (RFC 9110 §5.3) asks for.
+
+    Args:
+        environ: The WSGI environment.
+    """
+    get = environ.get
+    return Conditions(
+        if_match=get("HTTP_IF_MATCH"),
+        if_none_match=get("HTTP_IF_NONE_MATCH"),
+        if_modified_since=get("HTTP_IF_MODIFIED_SINCE"),
+        if_unmodified_since=get("HTTP_IF_UNMODIFIED_SINCE"),
+        if_range=get("HTTP_IF_RANGE"),
+        range=get("HTTP_RANGE"),
+    )
+
+
+class ConditionalMiddleware:
+    """Make a WSGI application answer conditional requests (RFC 9110 §13).
+
+    For GET and HEAD, a 2xx response is checked against the request's
+    preconditions using the response's own ``ETag`` and ``Last-Modified``
+    and replaced by a 304 or 412 when they say so. Every other response
+    (non-2xx, other methods, requests without preconditions) goes through
+    untouched, streaming included; with nothing to do, the server gets the
+    application's own iterable back.
+
+    Example:
+        >>> from condget.wsgi import ConditionalMiddleware
+        >>> def app(environ, start_response):
+        ...     start_response("200 OK", [("Content-Type", "text/plain")])
+        ...     return [b"hello"]
+        >>> app = ConditionalMiddleware(app)
+
+    Args:
+        app: The WSGI application to wrap.
+        auto_etag: Give a 2xx GET/HEAD response that has no ``ETag`` a weak
+            one computed from its body (see :class:`condget.AutoETag`). The
+            body is held back while it is hashed, so only bodies of at most
+            ``max_buffer`` bytes are tagged. HEAD is answered by running the
+            application as GET and discarding the body, so that HEAD and GET
+            carry the same tag.
+        max_buffer: The most body bytes held back per request for
+            ``auto_etag``. A longer body is sent as it arrives, without a tag,
+            in constant extra memory.
+        validators: A pre-dispatch hook, ``validators(environ)``, returning
+            the :class:`condget.Validators` of the request's target, or
+            ``None`` when it does not know them. With validators, the request
+            is evaluated *before* the application runs, for every method, and
+            a 304, 412 or 428 is sent without running it: the only way to
+            honour If-Match and If-Unmodified-Since on PUT, PATCH, DELETE and
+            POST (RFC 9110 §13.2.1, R36). A 2xx GET/HEAD response that then
+            runs gets the hook's fields it lacks (``ETag``,
+            ``Last-Modified``, ``Validators.headers``), so that it advertises
+            exactly what later requests are checked against. With ``None``,
+            GET and HEAD fall back to the response side and other methods go
+            through untouched.
+        require_precondition: Answer 428 Precondition Required (RFC 6585
+            §3) to a state-changing request that carries no ``If-Match``,
+            ``If-Unmodified-Since`` or ``If-None-Match: *``, for requests
+            whose target the hook knows. Needs ``validators``.
+
+    Raises:
+        ValueError: ``require_precondition`` without ``validators``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        auto_etag: bool = True,
+        max_buffer: int = 1024 * 1024,
+        validators: Callable[[WSGIEnvironment], Validators | None] | None = None,
+        require_precondition: bool = False,
+    ) -> None:
+        if require_precondition and validators is None:
+            # Without a hook nothing would check the If-Match the 428 demands:
+            # the client would be told to send it and it would be ignored.
+            raise ValueError("require_precondition needs a validators hook")
+        self.app = app
+        self.auto_etag = auto_etag
+        self.max_buffer = max_buffer
+        self.validators = validators
+        self.require_precondition = require_precondition
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request (PEP 3333)."""
+        method = environ["REQUEST_METHOD"]
+        if self.validators is not None:
+            validators = self.validators(environ)
+            if validators is not None:
+                return self._pre_dispatch(environ, start_response, method, validators)
+        if method != "GET" and method != "HEAD":
+            # R36: the response side comes too late to stop an unsafe method.
+            return self.app(environ, start_response)
+        if (
+            "HTTP_IF_NONE_MATCH" in environ
+            or "HTTP_IF_MODIFIED_SINCE" in environ
+            or "HTTP_IF_MATCH" in environ
+            or "HTTP_IF_UNMODIFIED_SINCE" in environ
+        ):
+            conditions: Conditions | None = conditions_from_environ(environ)
+        elif self.auto_etag:
+            conditions = None  # nothing to evaluate, but a tag to add
+        else:
+            return self.app(environ, start_response)  # If-Range alone never gives 304/412
+        head = method == "HEAD" and self.auto_etag
+        if head:
+            # Frameworks strip HEAD bodies (werkzeug does), which would leave
+            # nothing to hash: ask for the GET and send only its header.
+            environ = {**environ, "REQUEST_METHOD": "GET"}
+        exchange = _Exchange(start_response, method, conditions, head, self.max_buffer)
+        exchange.auto_etag = self.auto_etag
+        return exchange.run(self.app, environ)
+
+    def _pre_dispatch(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        method: str,
+        validators: Validators,
+    ) -> Iterable[bytes]:
+        decision = evaluate(
+            method,
+            conditions_from_environ(environ),
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+            exists=validators.exists,
+            status=None,  # before the application: assume the 2xx it would give
+            require_precondition=self.require_precondition,
+        )
+        if decision.outcome is not Outcome.PROCEED:
+            reply = reply_for(decision, validators.response_headers())
+            if reply is not None:
+                return _send(reply, start_response, method)
+        if method != "GET" and method != "HEAD":
+            return self.app(environ, start_response)
+        # The preconditions passed against these validators: evaluating the
+        # response again could only agree, so it only gets the fields.
+        exchange = _Exchange(start_response, method, None, False, self.max_buffer)
+        exchange.fill = validators
+        return exchange.run(self.app, environ)
+
+
+def _send(reply: Reply, start_response: StartResponse, method: str) -> list[bytes]:
+    start_response(f"{reply.status} {reply.reason}", reply.headers)
+    # A reply to HEAD keeps the header fields the GET would carry and drops
+    # the content (RFC 9110 §9.3.2).
+    return [] if method == "HEAD" else [reply.body]
+
+
+def _status_code(status: str) -> int | None:
+    try:
+        return int(status[:3])
+    except ValueError:
+        return None  # not a status line the server would send: leave it to the server
+
+
+def _discard(data: bytes) -> None:
+    """The ``write()`` for a HEAD answered from a GET: no body goes out."""
+
+
+def _close(body: Iterable[bytes]) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def _has_etag(headers: list[tuple[str, str]]) -> bool:
+    # The common case, an application that sets its own ETag, in one cheap
+    # pass (a plain loop: any() over a generator costs more); the answer is
+    # AutoETag.for_response's, at a fraction of its price.
+    for name, _ in headers:  # noqa: SIM110
+        if len(name) == 4 and name.lower() == "etag":
+            return True
+    return False
+
+
+def _filled(headers: list[tuple[str, str]], validators: Validators) -> list[tuple[str, str]]:
+    present = {name.lower() for name, _ in headers}
+    missing = [(n, v) for n, v in validators.response_headers() if n.lower() not in present]
+    return [*headers, *missing] if missing else headers
+
+
+class _Exchange:
+    """One request on its way through the middleware; never shared between requests.
+
+    Its :meth:`start_response` decides, as soon as it sees the status and
+    header fields, whether the response goes straight to the server, must be
+    held back for an auto-ETag, or is replaced by a reply. ``held`` keeps body
+    bytes (from ``write()`` or the iterable) that the server has not had yet.
+    """
+
+    # Defaults for the rarer paths live on the class, so that a request that
+    # needs none of them pays only for the five fields __init__ sets.
+    auto_etag = False
+    fill: Validators | None = None
+    state = _STARTING
+    returned = False
+    output_seen = False
+    held_size = 0
+    tagger: AutoETag | None = None
+    needs_complete = False
+    reply: Reply | None = None
+    status = ""
+    code = 0
+    server_write: _Write = staticmethod(_discard)
+
+    def __init__(
+        self,
+        server_start_response: StartResponse,
+        method: str,
+        conditions: Conditions | None,
+        head: bool,
+        max_buffer: int,
+    ) -> None:
+        self.server_start_response = server_start_response
+        self.method = method
+        self.conditions = conditions
+        self.head = head  # a HEAD answered by running the app as GET
+        self.max_buffer = max_buffer
+        self.held: list[bytes] = []
+        self.headers: list[tuple[str, str]] = []
+
+    def run(self, app: WSGIApplication, environ: WSGIEnvironment) -> Iterable[bytes]:
+        body = app(environ, self.start_response)
+        self.returned = True
+        if self.state == _PASSING and not self.head:
+            return body  # the common case: the server gets the app's own iterable
+        try:
+            return self._finish(body)
+        except BaseException:
+            _close(body)  # PEP 3333: the server never sees this iterable, so close it here
+            raise
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
+    ) -> _Write:
+        if self.state == _PASSING:
+            # The server has this response: its start_response applies PEP 3333
+            # (re-raise exc_info once headers are out, refuse a second call).
+            if exc_info is None:
+                return self.server_start_response(status, headers)
+            return self.server_start_response(status, headers, exc_info)
+        if self.state != _STARTING:
+            if exc_info is None:
+                raise AssertionError("start_response called twice without exc_info (PEP 3333)")
+            if self.output_seen and exc_info[1] is not None:
+                # Without condget the body already produced would have sent the
+                # headers, so the server would re-raise: do what it would.
+                raise exc_info[1].with_traceback(exc_info[2])
+            # Nothing produced yet: the application starts its response over.
+            self.held = []
+            self.held_size = 0
+            self.tagger = None
+            self.reply = None
+        self.status = status
+        self.headers = headers
+        code = _status_code(status)
+        if code is None or not 200 <= code < 300:
+            # R28: preconditions apply to 2xx only; anything else goes through.
+            return self._commit(headers, exc_info)
+        self.code = code
+        if self.fill is not None:
+            return self._commit(_filled(headers, self.fill), exc_info)
+        if self.auto_etag and not _has_etag(headers):
+            tagger = AutoETag.for_response(code, headers, complete=True)
+            if tagger is not None:
+                # Without a Content-Length, taggable only if the body turns out
+                # to be complete (a list), known once the application returns.
+                complete = AutoETag.for_response(code, headers, complete=False) is None
+                self.needs_complete = complete
+                self.tagger = tagger
+                self.state = _HOLDING
+                return self.write
+        self._decide(None)
+        if self.state == _PASSING:
+            return self.server_write
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        state = self.state
+        if state == _PASSING:
+            self.server_write(data)
+            return
+        if state == _STARTING:
+            raise AssertionError("write() called before start_response (PEP 3333)")
+        if data:
+            self.output_seen = True
+            if state == _HOLDING:
+                self._feed(data)
+            # _REPLYING: the reply replaces this body.
+
+    def _commit(self, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None) -> _Write:
+        """Hand the response to the server."""
+        self.state = _PASSING
+        if exc_info is None:
+            write = self.server_start_response(self.status, headers)
+        else:
+            write = self.server_start_response(self.status, headers, exc_info)
+        if self.head:
+            write = _discard
+        self.server_write = write
+        if self.held and not self.returned:
+            # Bytes from write() must reach the server before any later write().
+            held, self.held = self.held, []
+            for chunk in held:
+                write(chunk)
+        return write
+
+    def _decide(self, tag: ETag | None) -> None:
+        """Evaluate the preconditions against the response's validators, then commit or reply."""
+        headers = self.headers
+        if tag is not None:
+            headers = [*headers, ("ETag", str(tag))]
+        if self.conditions is not None:
+            validators = Validators.from_response_headers(headers)
+            decision = evaluate(
+                self.method,
+                self.conditions,
+                etag=validators.etag,
+                last_modified=validators.last_modified,
+                status=self.code,
+            )
+            if decision.outcome is not Outcome.PROCEED:
+                self.reply = reply_for(decision, headers)
+                self.state = _REPLYING
+                self.held = []
+                return
+        self._commit(headers)
+
+    def _feed(self, chunk: bytes) -> None:
+        """Hold and hash a body chunk while the auto-ETag is being computed."""
+        assert self.tagger is not None
+        self.tagger.update(chunk)
+        if not self.head:
+            self.held.append(chunk)
+        self.held_size += len(chunk)
+        if self.held_size > self.max_buffer:
+            # Too long to hold: no tag, and the rest streams as it comes.
+            self.tagger = None
+            self._decide(None)
+
+    def _take(self, chunk: bytes) -> None:
+        """A chunk of the application's iterable, read before the response was handed on."""
+        if not chunk:
+            return
+        self.output_seen = True
+        if self.state == _HOLDING:
+            self._feed(chunk)
+        elif self.state != _REPLYING and not self.head:
+            self.held.append(chunk)
+
+    def _finish(self, body: Iterable[bytes]) -> Iterable[bytes]:
+        """Read as much of ``body`` as the decision needs, then build what the server gets."""
+        rest: Iterable[bytes] = body
+        if self.state == _STARTING:
+            # PEP 3333 lets an application call start_response on its first
+            # iteration: read one chunk to learn the response.
+            rest = iterator = iter(body)
+            self._take(next(iterator, b""))
+        if self.state == _HOLDING:
+            if self.needs_complete and not isinstance(body, list | tuple):
+                # No length and not complete: perhaps an open-ended stream,
+                # which must never be held back.
+                self._decide(None)
+            else:
+                rest = iterator = iter(rest)
+                for chunk in iterator:
+                    self._take(chunk)
+                    if self.state != _HOLDING:
+                        break
+                else:
+                    assert self.tagger is not None
+                    self._decide(self.tagger.etag())
+        if self.state == _REPLYING:
+            _close(body)
+            assert self.reply is not None
+            return _send(self.reply, self.server_start_response, self.method)
+        if self.head:
+            _close(body)
+            return []
+        return _Chain(self.held, rest, body)
+
+
+class _Chain:
+    """The body the server gets: held chunks, then the rest of the application's iterable.
+
+    ``close()`` reaches the application's iterable exactly once, whether the
+    server reads to the end or stops early (PEP 3333).
+    """
+
+    __slots__ = ("_held", "_rest", "_source")
+
+    def __init__(self, held: list[bytes], rest: Iterable[bytes], source: Iterable[bytes]) -> None:
+        held.reverse()  # popped from the end, so each chunk is freed once sent
+        self._held = held
+        self._rest = rest
+        self._source: Iterable[bytes] | None = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        held = self._held
+        while held:
+            yield held.pop()
+        yield from self._rest
+
+    def close(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:
+            _close(source)
