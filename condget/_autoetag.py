@@ -98,23 +98,37 @@ class AutoETag:
         """Feed the next chunk of the body, as sent."""
         if not chunk or self._failed:
             return
-        self._empty = False
         if self._decompressor is None:
-            self._hasher.update(chunk)
+            self._feed(chunk)
             return
         try:
             while chunk:
-                self._hasher.update(self._decompressor.decompress(chunk, _DECOMPRESS_STEP))
-                chunk = self._decompressor.unconsumed_tail
+                if self._decompressor.eof:
+                    # Bytes after the end of the compressed stream (a second
+                    # gzip member, or junk) would not reach the hash, so two
+                    # different bodies could share a tag: leave it untagged.
+                    self._failed = True
+                    return
+                self._feed(self._decompressor.decompress(chunk, _DECOMPRESS_STEP))
+                chunk = self._decompressor.unconsumed_tail or self._decompressor.unused_data
         except zlib.error:
             self._failed = True  # not what its Content-Encoding says: leave it untagged
 
+    def _feed(self, identity: bytes) -> None:
+        # Emptiness is judged on the identity bytes, so a compressed empty
+        # body is as untagged as an empty identity one.
+        if identity:
+            self._empty = False
+            self._hasher.update(identity)
+
     def etag(self) -> ETag | None:
         """The weak tag for the whole body, or ``None`` for an empty or undecodable one."""
-        if self._empty or self._failed:
+        if self._failed:
             return None
         if self._decompressor is not None:
-            self._hasher.update(self._decompressor.flush())
+            self._feed(self._decompressor.flush())
             if not self._decompressor.eof:
                 return None  # truncated stream
+        if self._empty:
+            return None
         return self._hasher.etag(weak=True)

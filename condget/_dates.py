@@ -7,7 +7,7 @@ resolution (§8.8.2, R12), and integer comparison is what the evaluator needs.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from ._abnf import ASCTIME_DATE, IMF_FIXDATE, MONTHS, RFC850_DATE
@@ -31,6 +31,8 @@ _DAYS_BEFORE_MONTH: Final = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304
 _TWO: Final = {f"{number:02d}": number for number in range(100)}
 _MIN_SECONDS: Final = -62135596800  # 0001-01-01T00:00:00Z
 _MAX_SECONDS: Final = 253402300800  # 10000-01-01T00:00:00Z
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_SECOND: Final = timedelta(seconds=1)
 
 
 def _is_leap(year: int) -> bool:
@@ -162,9 +164,12 @@ def to_seconds(value: Timestamp | str) -> int:
                 f"naive datetime {value!r}: HTTP dates are UTC, pass an aware "
                 "datetime (e.g. datetime.now(UTC)) or POSIX seconds"
             )
-        return int(value.timestamp() // 1)
+        # Exact integer arithmetic: value.timestamp() is a float, which from
+        # the year 2514 on rounds x.999999 s up to the next second.
+        value = (value - _EPOCH) // _ONE_SECOND
     if isinstance(value, int | float) and not isinstance(value, bool):
-        # An IMF-fixdate has a four-digit year: 0001-01-01 to 9999-12-31.
+        # An IMF-fixdate has a four-digit year: 0001-01-01 to 9999-12-31,
+        # in UTC (an aware datetime near either end can fall outside).
         if not _MIN_SECONDS <= value < _MAX_SECONDS:
             raise InvalidValidatorError(
                 f"POSIX time {value!r} is outside the years 1 to 9999 an HTTP-date can hold"

@@ -27,7 +27,11 @@ def header_items(headers: Headers) -> HeaderPairs:
     """The ``(name, value)`` pairs of ``headers``, a mapping or already pairs."""
     # A Mapping iterates over its keys, so it must be asked for its items;
     # multi-value mappings (werkzeug, Starlette, Django) list every line there.
-    return headers.items() if isinstance(headers, Mapping) else headers
+    # So does email.message.Message (http.server's headers), which is no
+    # Mapping but iterates over its names too.
+    if isinstance(headers, Mapping) or hasattr(headers, "items"):
+        return headers.items()
+    return headers
 
 
 class Conditions(NamedTuple):
