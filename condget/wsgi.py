@@ -168,10 +168,11 @@ class ConditionalMiddleware:
             status=None,  # before the application: assume the 2xx it would give
             require_precondition=self.require_precondition,
         )
-        if decision.outcome is not Outcome.PROCEED:
-            reply = reply_for(decision, validators.response_headers())
-            if reply is not None:
-                return _send(reply, start_response, method)
+        proceed = decision.outcome is Outcome.PROCEED
+        # Only a reply needs the header fields, which cost a date to format.
+        reply = None if proceed else reply_for(decision, validators.response_headers())
+        if reply is not None:
+            return _send(reply, start_response, method)
         if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
         # The preconditions passed against these validators: evaluating the

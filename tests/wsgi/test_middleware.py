@@ -1,0 +1,528 @@
+"""``condget.wsgi.ConditionalMiddleware``: what it answers, and what it leaves alone."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from typing import Any
+
+import pytest
+
+from condget import AutoETag, Validators, format_http_date
+from condget.wsgi import ConditionalMiddleware, conditions_from_environ
+from tests.wsgi.support import (
+    ITERATOR,
+    LAZY,
+    LIST,
+    MODES,
+    WRITE,
+    App,
+    environ,
+    serve,
+    with_length,
+)
+
+ETAG = '"v1"'
+LM = format_http_date(784111777)
+LATER = format_http_date(784111777 + 60)
+EARLIER = format_http_date(784111777 - 60)
+BODY = (b"hello ", b"world")
+
+
+def tagged_app(mode: str = LIST, **kwargs: Any) -> App:
+    headers = [("Content-Type", "text/plain"), ("ETag", ETAG), ("Last-Modified", LM)]
+    return App(headers=with_length(headers, BODY), chunks=BODY, mode=mode, **kwargs)
+
+
+def untagged_app(mode: str = LIST, chunks: tuple[bytes, ...] = BODY, **kwargs: Any) -> App:
+    headers = with_length([("Content-Type", "text/plain")], chunks)
+    return App(headers=headers, chunks=chunks, mode=mode, **kwargs)
+
+
+def auto_tag(chunks: tuple[bytes, ...] | list[bytes], coding: str | None = None) -> str:
+    tagger = AutoETag(coding)
+    for chunk in chunks:
+        tagger.update(chunk)
+    tag = tagger.etag()
+    assert tag is not None
+    return str(tag)
+
+
+# --- Response side: 304 and 412 (GET and HEAD) ---------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_if_none_match_on_the_apps_etag_gives_304(mode: str) -> None:
+    app = tagged_app(mode)
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
+    assert response.code == 304
+    assert response.body == b""
+    # R33: the 304 repeats the validators and drops the representation's framing.
+    assert response.header("ETag") == ETAG
+    assert response.header("Last-Modified") == LM
+    assert response.header("Date") is not None
+    assert "content-type" not in response.names()
+    assert "content-length" not in response.names()
+    assert app.closed == 1
+
+
+def test_304_never_reads_a_streamed_body() -> None:
+    app = tagged_app(ITERATOR)
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
+    assert response.code == 304
+    assert app.read == 0
+    assert app.closed == 1
+
+
+def test_if_modified_since_gives_304_on_last_modified() -> None:
+    app = App(headers=[("Content-Type", "text/plain"), ("Last-Modified", LM)])
+    middleware = ConditionalMiddleware(app, auto_etag=False)
+    assert serve(middleware, environ("GET", [("If-Modified-Since", LM)])).code == 304
+    assert serve(middleware, environ("GET", [("If-Modified-Since", EARLIER)])).code == 200
+
+
+def test_failing_if_match_on_get_gives_412() -> None:
+    app = tagged_app()
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-Match", '"v0"')]))
+    assert response.code == 412  # R16: If-Match on GET is legal, and fails
+    assert response.body == b"412 Precondition Failed\n"
+    assert response.header("Content-Length") == str(len(response.body))
+    assert response.header("ETag") == ETAG  # R34: what to retry against
+    assert app.closed == 1
+
+
+def test_failing_if_unmodified_since_on_get_gives_412() -> None:
+    app = tagged_app()
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-Unmodified-Since", EARLIER)]))
+    assert response.code == 412
+
+
+@pytest.mark.parametrize("auto_etag", [True, False])
+def test_head_gets_304_and_412_without_a_body(auto_etag: bool) -> None:
+    middleware = ConditionalMiddleware(tagged_app(), auto_etag=auto_etag)
+    not_modified = serve(middleware, environ("HEAD", [("If-None-Match", ETAG)]))
+    assert (not_modified.code, not_modified.body) == (304, b"")  # R31
+    failed = serve(middleware, environ("HEAD", [("If-Match", '"v0"')]))
+    assert (failed.code, failed.body) == (412, b"")
+    assert failed.header("Content-Length") == "24"  # what the GET would carry
+
+
+def test_repeated_if_none_match_lines_are_joined() -> None:
+    # R1: the server joins the lines; a match on the second one counts.
+    env = environ("GET", [("If-None-Match", '"a"'), ("If-None-Match", ETAG)])
+    assert env["HTTP_IF_NONE_MATCH"] == f'"a", {ETAG}'
+    assert serve(ConditionalMiddleware(tagged_app()), env).code == 304
+
+
+@pytest.mark.parametrize("name", ["etag", "ETAG", "eTag"])
+def test_response_header_names_are_case_insensitive(name: str) -> None:
+    app = App(headers=[("Content-Type", "text/plain"), (name, ETAG)])
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
+    assert response.code == 304
+    assert response.header("ETag") == ETAG  # the app's, not an auto-ETag beside it
+
+
+def test_conditions_from_environ_reads_all_six_fields() -> None:
+    env = environ(
+        "GET",
+        [
+            ("If-Match", '"a"'),
+            ("If-None-Match", '"b"'),
+            ("If-Modified-Since", LM),
+            ("If-Unmodified-Since", LATER),
+            ("If-Range", '"c"'),
+            ("Range", "bytes=0-1"),
+        ],
+    )
+    conditions = conditions_from_environ(env)
+    assert conditions.if_match == '"a"'
+    assert conditions.if_none_match == '"b"'
+    assert conditions.if_modified_since == LM
+    assert conditions.if_unmodified_since == LATER
+    assert conditions.if_range == '"c"'
+    assert conditions.range == "bytes=0-1"
+
+
+# --- Response side: what passes through untouched -----------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_without_preconditions_the_response_is_untouched(mode: str) -> None:
+    app = tagged_app(mode)
+    wrapped = serve(ConditionalMiddleware(app), environ("GET"))
+    bare = serve(tagged_app(mode), environ("GET"))
+    assert (wrapped.status, wrapped.headers, wrapped.chunks) == (
+        bare.status,
+        bare.headers,
+        bare.chunks,
+    )
+    assert app.closed == 1
+
+
+def test_with_nothing_to_do_the_server_gets_the_apps_own_iterable() -> None:
+    # wsgi.file_wrapper keeps its sendfile() path only if it reaches the server.
+    body = [b"x"]
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("ETag", ETAG)])
+        return body
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        return lambda data: None
+
+    assert ConditionalMiddleware(app)(environ("GET"), start_response) is body
+    plain = ConditionalMiddleware(app, auto_etag=False)
+    assert plain(environ("GET"), start_response) is body
+    assert plain(environ("GET", [("If-None-Match", '"other"')]), start_response) is body
+    assert plain(environ("POST", [("If-Match", '"other"')]), start_response) is body
+
+
+@pytest.mark.parametrize(
+    "status", ["301 Moved Permanently", "304 Not Modified", "404 Not Found", "500 Oops"]
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_non_2xx_responses_are_untouched(status: str, method: str) -> None:
+    # R28: a response that would not be 2xx ignores every precondition.
+    headers = [("Content-Type", "text/plain"), ("ETag", ETAG), ("Content-Length", "11")]
+    app = App(status=status, headers=headers)
+    conditions = [("If-None-Match", ETAG), ("If-Match", '"v0"')]
+    response = serve(ConditionalMiddleware(app, auto_etag=False), environ(method, conditions))
+    assert (response.status, response.headers, response.body) == (status, headers, b"hello world")
+    untagged = App(status=status, headers=headers[:1])
+    response = serve(ConditionalMiddleware(untagged), environ(method, [("If-None-Match", "*")]))
+    assert (response.status, response.headers) == (status, headers[:1])
+    assert response.body == (b"" if method == "HEAD" else b"hello world")
+
+
+def test_a_status_that_is_not_a_number_is_left_to_the_server() -> None:
+    app = App(status="2xx Strange")
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", "*")]))
+    assert (response.status, response.headers) == ("2xx Strange", app.headers)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_are_untouched_without_a_hook(method: str) -> None:
+    # R36: after the app has run it is too late for a 412.
+    app = tagged_app()
+    env = environ(method, [("If-Match", '"v0"'), ("If-None-Match", ETAG)])
+    response = serve(ConditionalMiddleware(app), env)
+    assert response.code == 200
+    assert response.body == b"hello world"
+    assert app.methods == [method]
+
+
+def test_streaming_stays_streaming_without_preconditions() -> None:
+    progress: list[str] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        for n in range(3):
+            progress.append(f"made {n}")
+            yield b"data: %d\n\n" % n
+
+    middleware = ConditionalMiddleware(app)
+    for env in (environ("GET"), environ("GET", [("If-None-Match", '"x"')])):
+        progress.clear()
+        for n, _ in enumerate(middleware(env, lambda *args: None)):
+            progress.append(f"sent {n}")
+        assert progress == ["made 0", "sent 0", "made 1", "sent 1", "made 2", "sent 2"]
+
+
+# --- Auto-ETag ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_auto_etag_is_a_weak_hash_of_the_body(mode: str) -> None:
+    app = untagged_app(mode)
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.body == b"hello world"
+    assert response.header("ETag") == auto_tag(BODY)
+    assert auto_tag(BODY).startswith('W/"')
+    assert response.headers[:-1] == app.headers  # the app's fields, untouched, then ETag
+    assert app.closed == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_auto_etag_revalidates_to_304(mode: str) -> None:
+    middleware = ConditionalMiddleware(untagged_app(mode))
+    tag = serve(middleware, environ("GET")).header("ETag")
+    assert tag is not None
+    response = serve(middleware, environ("GET", [("If-None-Match", tag)]))
+    assert (response.code, response.body, response.header("ETag")) == (304, b"", tag)
+    # A strong If-Match never matches a weak tag (R15): 412, not a silent pass.
+    assert serve(middleware, environ("GET", [("If-Match", tag)])).code == 412
+
+
+def test_head_gets_the_same_auto_etag_as_get_and_no_body() -> None:
+    # werkzeug and Flask strip HEAD bodies: the app is asked for the GET.
+    app = untagged_app()
+    middleware = ConditionalMiddleware(app)
+    get = serve(middleware, environ("GET"))
+    head = serve(middleware, environ("HEAD"))
+    assert head.body == b""
+    assert head.header("ETag") == get.header("ETag")
+    assert head.header("Content-Length") == "11"  # the GET's, kept
+    assert app.methods == ["GET", "GET"]
+    assert app.closed == 2
+    revalidated = serve(middleware, environ("HEAD", [("If-None-Match", str(get.header("ETag")))]))
+    assert (revalidated.code, revalidated.body) == (304, b"")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("tagged", [True, False])
+def test_head_never_sends_the_gets_body(mode: str, tagged: bool) -> None:
+    app = tagged_app(mode) if tagged else untagged_app(mode)
+    response = serve(ConditionalMiddleware(app), environ("HEAD"))
+    assert (response.code, response.body) == (200, b"")
+    assert app.closed == 1
+
+
+def test_head_with_an_app_etag_is_not_read_at_all() -> None:
+    app = tagged_app(ITERATOR)
+    response = serve(ConditionalMiddleware(app), environ("HEAD"))
+    assert (response.code, response.body, response.header("ETag")) == (200, b"", ETAG)
+    assert (app.read, app.closed) == (0, 1)
+
+
+def test_without_auto_etag_head_goes_to_the_app_as_head() -> None:
+    app = untagged_app()
+    response = serve(ConditionalMiddleware(app, auto_etag=False), environ("HEAD"))
+    assert app.methods == ["HEAD"]
+    assert response.header("ETag") is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param([("ETag", "not-a-valid-tag")], id="invalid_app_etag"),
+        pytest.param([("Cache-Control", "no-store")], id="no_store"),
+        pytest.param([("Content-Encoding", "br")], id="unknown_coding"),
+        pytest.param([("Content-Range", "bytes 0-10/100")], id="content_range"),
+    ],
+)
+def test_auto_etag_skips(headers: list[tuple[str, str]]) -> None:
+    app = App(headers=with_length([("Content-Type", "text/plain"), *headers], BODY))
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.headers == app.headers
+    assert response.body == b"hello world"
+
+
+@pytest.mark.parametrize("status", ["204 No Content", "206 Partial Content"])
+def test_auto_etag_skips_empty_bodies_and_partial_content(status: str) -> None:
+    chunks: tuple[bytes, ...] = () if status.startswith("204") else BODY
+    app = App(
+        status=status, headers=with_length([("Content-Type", "text/plain")], chunks), chunks=chunks
+    )
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.header("ETag") is None
+    assert response.status == status
+
+
+def test_auto_etag_never_holds_a_stream_of_unknown_length() -> None:
+    # No Content-Length and not a list: perhaps a long poll, never held back.
+    app = App(chunks=BODY, mode=ITERATOR)
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", '"x"')]))
+    assert response.header("ETag") is None
+    assert response.chunks == list(BODY)
+
+
+def test_auto_etag_tags_a_complete_list_without_content_length() -> None:
+    app = App(chunks=BODY, mode=LIST)
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.header("ETag") == auto_tag(BODY)
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [("gzip", lambda data: gzip.compress(data, mtime=0)), ("deflate", zlib.compress)],
+)
+def test_auto_etag_of_a_compressed_body_is_the_identity_tag(coding: str, compress: Any) -> None:
+    # The tag is over identity bytes, so it is the same on both sides of a compressor.
+    body = (compress(b"hello world"),)
+    headers = with_length([("Content-Type", "text/plain"), ("Content-Encoding", coding)], body)
+    response = serve(ConditionalMiddleware(App(headers=headers, chunks=body)), environ("GET"))
+    assert response.header("ETag") == auto_tag(BODY)
+    assert response.body == body[0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_of_exactly_max_buffer_is_tagged(mode: str) -> None:
+    chunks = (b"a" * 6, b"b" * 4)
+    middleware = ConditionalMiddleware(untagged_app(mode, chunks), max_buffer=10)
+    assert serve(middleware, environ("GET")).header("ETag") == auto_tag(chunks)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "chunks",
+    [(b"a" * 6, b"b" * 4, b"c"), (b"a" * 6, b"b" * 4, b"c", b"d" * 3)],
+    ids=["one_byte_over", "longer"],
+)
+def test_a_body_over_max_buffer_streams_untagged(mode: str, chunks: tuple[bytes, ...]) -> None:
+    app = untagged_app(mode, chunks)
+    response = serve(ConditionalMiddleware(app, max_buffer=10), environ("GET"))
+    assert response.header("ETag") is None
+    assert response.headers == app.headers
+    assert response.body == b"".join(chunks)
+    assert app.closed == 1
+
+
+def test_over_max_buffer_the_rest_is_not_read_before_sending() -> None:
+    # Constant memory: once over the limit, the held chunks go out and the
+    # rest of the stream is read only as the server asks for it.
+    chunks = tuple(bytes([65 + n]) * 4 for n in range(10))
+    app = untagged_app(ITERATOR, chunks)
+    served = ConditionalMiddleware(app, max_buffer=10)(environ("GET"), lambda *args: None)
+    iterator = iter(served)
+    assert next(iterator) == chunks[0]
+    assert app.read == 3  # 12 bytes read: the first chunk over the limit
+    assert list(iterator) == list(chunks[1:])
+    served.close()  # type: ignore[attr-defined]
+    assert app.closed == 1
+
+
+def test_over_max_buffer_last_modified_still_gives_304() -> None:
+    chunks = (b"a" * 8, b"b" * 8)
+    headers = with_length([("Content-Type", "text/plain"), ("Last-Modified", LM)], chunks)
+    app = App(headers=headers, chunks=chunks, mode=ITERATOR)
+    middleware = ConditionalMiddleware(app, max_buffer=10)
+    response = serve(middleware, environ("GET", [("If-Modified-Since", LM)]))
+    assert (response.code, response.header("ETag")) == (304, None)
+    assert app.closed == 1
+
+
+def test_auto_etag_never_overwrites_the_apps_etag() -> None:
+    response = serve(ConditionalMiddleware(tagged_app()), environ("GET"))
+    assert [v for n, v in response.headers if n.lower() == "etag"] == [ETAG]
+
+
+# --- Pre-dispatch hook ----------------------------------------------------------
+
+HOOK_HEADERS = [("Cache-Control", "max-age=60"), ("Vary", "Accept")]
+
+
+def hook(etag: str | None = ETAG, **kwargs: Any) -> Any:
+    def validators(environ: Any) -> Validators | None:
+        if environ["PATH_INFO"] != "/known":
+            return None
+        return Validators(etag, LM, headers=HOOK_HEADERS, **kwargs)
+
+    return validators
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_hook_304_is_sent_without_running_the_app(method: str) -> None:
+    app = untagged_app()
+    middleware = ConditionalMiddleware(app, validators=hook())
+    response = serve(middleware, environ(method, [("If-None-Match", ETAG)], "/known"))
+    assert (response.code, response.body) == (304, b"")
+    assert app.calls == []
+    # R33: what the 200 would carry, as the hook told.
+    assert response.header("ETag") == ETAG
+    assert response.header("Last-Modified") == LM
+    assert response.header("Cache-Control") == "max-age=60"
+    assert response.header("Vary") == "Accept"
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "POST"])
+def test_hook_412_stops_an_unsafe_method_before_it_runs(method: str) -> None:
+    app = untagged_app()
+    middleware = ConditionalMiddleware(app, validators=hook())
+    response = serve(middleware, environ(method, [("If-Match", '"v0"')], "/known"))
+    assert response.code == 412  # R36
+    assert response.body == b"412 Precondition Failed\n"
+    assert response.header("Cache-Control") is None  # R34: an error is not fresh
+    assert app.calls == []
+    assert serve(middleware, environ(method, [("If-Match", ETAG)], "/known")).code == 200
+    assert app.methods == [method]
+
+
+def test_hook_412_to_head_has_no_body() -> None:
+    middleware = ConditionalMiddleware(untagged_app(), validators=hook())
+    response = serve(middleware, environ("HEAD", [("If-Match", '"v0"')], "/known"))
+    assert (response.code, response.body) == (412, b"")
+
+
+def test_require_precondition_answers_428_to_blind_writes() -> None:
+    app = untagged_app()
+    middleware = ConditionalMiddleware(app, validators=hook(), require_precondition=True)
+    response = serve(middleware, environ("PUT", [], "/known"))
+    assert response.code == 428
+    assert response.body == b"428 Precondition Required\n"
+    assert app.calls == []
+    # GET needs nothing; a path the hook does not know is not guarded.
+    assert serve(middleware, environ("GET", [], "/known")).code == 200
+    assert serve(middleware, environ("PUT", [], "/other")).code == 200
+    assert serve(middleware, environ("PUT", [("If-Match", ETAG)], "/known")).code == 200
+    assert app.methods == ["GET", "PUT", "PUT"]
+
+
+def test_require_precondition_needs_a_hook() -> None:
+    with pytest.raises(ValueError, match="validators hook"):
+        ConditionalMiddleware(untagged_app(), require_precondition=True)
+
+
+def test_if_none_match_star_creates_only_when_absent() -> None:
+    # R18: PUT with If-None-Match: * is "create only if absent".
+    app = untagged_app()
+    absent = ConditionalMiddleware(app, validators=hook(None, exists=False))
+    assert serve(absent, environ("PUT", [("If-None-Match", "*")], "/known")).code == 200
+    present = ConditionalMiddleware(app, validators=hook())
+    assert serve(present, environ("PUT", [("If-None-Match", "*")], "/known")).code == 412
+    assert app.methods == ["PUT"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_hook_fields_fill_what_the_200_lacks(method: str) -> None:
+    # The 200 must advertise the validators later requests are checked against.
+    app = untagged_app()
+    middleware = ConditionalMiddleware(app, validators=hook())
+    response = serve(middleware, environ(method, [("If-None-Match", '"v0"')], "/known"))
+    assert response.code == 200
+    assert response.headers == [
+        *app.headers,
+        ("ETag", ETAG),
+        ("Last-Modified", LM),
+        *HOOK_HEADERS,
+    ]
+    assert app.methods == [method]  # no auto-ETag: HEAD stays HEAD
+
+
+def test_hook_fields_never_replace_the_apps() -> None:
+    headers = [("Content-Type", "text/plain"), ("etag", '"app"'), ("cache-control", "no-cache")]
+    middleware = ConditionalMiddleware(App(headers=headers), validators=hook())
+    response = serve(middleware, environ("GET", [], "/known"))
+    assert response.headers == [*headers, ("Last-Modified", LM), ("Vary", "Accept")]
+
+
+def test_hook_fields_only_go_on_2xx() -> None:
+    app = App(status="404 Not Found")
+    response = serve(ConditionalMiddleware(app, validators=hook()), environ("GET", [], "/known"))
+    assert response.headers == app.headers
+
+
+def test_hook_returning_none_falls_back_to_the_response_side() -> None:
+    app = tagged_app()
+    middleware = ConditionalMiddleware(app, validators=hook())
+    assert serve(middleware, environ("GET", [("If-None-Match", ETAG)], "/other")).code == 304
+    response = serve(middleware, environ("PUT", [("If-Match", '"v0"')], "/other"))
+    assert response.code == 200  # unsafe and unknown: untouched (R36)
+    assert app.methods == ["GET", "PUT"]
+
+
+def test_hook_sees_the_environ() -> None:
+    seen: list[str] = []
+
+    def validators(environ: Any) -> None:
+        seen.append(environ["PATH_INFO"])
+
+    serve(ConditionalMiddleware(untagged_app(), validators=validators), environ("GET", [], "/p"))
+    assert seen == ["/p"]
+
+
+@pytest.mark.parametrize("mode", [ITERATOR, LAZY, WRITE])
+def test_hook_pass_streams_as_the_app_sends(mode: str) -> None:
+    app = untagged_app(mode)
+    response = serve(ConditionalMiddleware(app, validators=hook()), environ("GET", [], "/known"))
+    assert response.chunks == list(BODY)
+    assert app.closed == 1
