@@ -1,0 +1,96 @@
+"""curl's own conditional requests against the served example, under gunicorn and uvicorn.
+
+``--etag-save`` / ``--etag-compare`` send the saved tag back as If-None-Match
+(R17, R18: 304); ``-z`` sends If-Modified-Since from a file's mtime or a date
+(R19, R20: 304), and ``-z -DATE`` sends If-Unmodified-Since (R21, R22: 412).
+
+curl checks ``-z`` dates itself as well: when the response's Last-Modified
+fails its condition, ``%{http_code}`` says 304 whatever the server sent
+("Simulate an HTTP 304 response") and the body is dropped. So each request
+here is also read on the server's side of the wire: the status condget sent
+and the conditional field curl sent.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.support import Server, require_tool
+from tests.integration.upstream import served_app
+
+# The resource's Last-Modified (Wed, 01 Jan 2025 12:00:00 GMT) as POSIX seconds.
+LAST_MODIFIED = 1735732800
+
+
+def curl(server: Server, path: str, *args: str | Path) -> tuple[str, bytes, dict[str, Any]]:
+    """Run curl; return its ``%{http_code}``, the body, and what the server saw and sent."""
+    before = len(server.wire())
+    done = subprocess.run(
+        [require_tool("curl"), "--silent", "--show-error", "--max-time", "10",
+         "--write-out", "\n%{http_code}", *map(str, args), server.url + path],
+        capture_output=True, check=True, timeout=20,
+    )  # fmt: skip
+    body, _, code = done.stdout.rpartition(b"\n")
+    [seen] = server.wire()[before:]
+    return code.decode(), body, seen
+
+
+@pytest.mark.parametrize("path", ["/page", "/auto"])
+def test_etag_save_then_compare_gets_304(server: Server, path: str, tmp_path: Path) -> None:
+    """R17/R18: the tag curl saved (the app's strong one, or condget's weak auto-ETag) matches."""
+    saved = tmp_path / "etag"
+    code, body, seen = curl(server, path, "--etag-save", saved)
+    assert (code, body, seen["status"]) == ("200", served_app.PAGE, 200)
+    tag = saved.read_text().strip()
+    _, headers, _ = server.request("GET", path)
+    assert tag == headers["ETag"] == (served_app.PAGE_ETAG if path == "/page" else tag)
+    assert path == "/page" or tag.startswith('W/"')  # condget's auto-ETag is weak
+    code, body, seen = curl(server, path, "--etag-compare", saved)
+    assert (code, body, seen["status"], seen["if-none-match"]) == ("304", b"", 304, tag)
+
+
+def test_etag_compare_with_another_tag_gets_200(server: Server, tmp_path: Path) -> None:
+    """R17: a tag that matches nothing gets the full response."""
+    stale = tmp_path / "etag"
+    stale.write_text('"page-v0"\n')
+    code, body, seen = curl(server, "/page", "--etag-compare", stale)
+    assert (code, body, seen["status"], seen["if-none-match"]) == (
+        "200", served_app.PAGE, 200, '"page-v0"'
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/page", "/auto"])
+def test_z_file_mtime_gets_304_unless_older(server: Server, path: str, tmp_path: Path) -> None:
+    """R20: Last-Modified <= the file's mtime: 304; a file a second older: 200."""
+    copy = tmp_path / "page.html"
+    copy.write_bytes(served_app.PAGE)
+    os.utime(copy, (LAST_MODIFIED, LAST_MODIFIED))
+    code, body, seen = curl(server, path, "-z", copy)
+    assert (code, body, seen["status"]) == ("304", b"", 304)
+    assert seen["if-modified-since"] == served_app.LAST_MODIFIED
+    os.utime(copy, (LAST_MODIFIED - 1, LAST_MODIFIED - 1))
+    code, body, seen = curl(server, path, "-z", copy)
+    assert (code, body, seen["status"]) == ("200", served_app.PAGE, 200)
+
+
+@pytest.mark.parametrize(
+    ("date", "sent"),
+    [
+        pytest.param("Wed, 01 Jan 2025 12:00:00 GMT", 304, id="R20-ims-equal-304"),
+        pytest.param("Tue, 31 Dec 2024 12:00:00 GMT", 200, id="R20-ims-before-200"),
+        pytest.param("-Tue, 31 Dec 2024 12:00:00 GMT", 412, id="R22-ius-before-412"),
+        pytest.param("-Thu, 02 Jan 2025 12:00:00 GMT", 200, id="R22-ius-after-200"),
+    ],
+)
+def test_z_date(server: Server, date: str, sent: int) -> None:
+    """``-z DATE`` is If-Modified-Since; ``-z -DATE`` is If-Unmodified-Since."""
+    code, body, seen = curl(server, "/page", "-z", date)
+    field = "if-unmodified-since" if date.startswith("-") else "if-modified-since"
+    assert (seen["status"], seen[field]) == (sent, date.removeprefix("-"))
+    # curl reports its own simulated 304 for the 412 (see the module docstring).
+    assert (code, body) == (("200", served_app.PAGE) if sent == 200 else ("304", b""))
