@@ -29,7 +29,12 @@ from tests.wsgi.support import LIST, MODES, WRITE, App, Response, environ, serve
 LM = 784111777
 TAGS = ['"a"', 'W/"a"', '"b"', "a", ""]
 DATES = [format_http_date(LM + delta) for delta in (-60, 0, 60)] + ["yesterday"]
-AUTO = "<the auto-ETag>"  # replaced by the body's auto-ETag, so revalidation is tried
+AUTO = "<the auto-ETag>"
+# More examples than the profile's default (each costs about 10 ms), since the
+# paths that matter are a few of many combinations; a deeper profile wins.
+EXAMPLES = (
+    settings.default.max_examples
+)  # replaced by the body's auto-ETag, so revalidation is tried
 
 # Weighted towards what the middleware works on: 2xx GET/HEAD with auto-ETag on.
 statuses = st.sampled_from([200, 200, 200, 201, 204, 206, 301, 304, 404, 412, 500])
@@ -108,7 +113,9 @@ def assert_reply(wrapped: Response, expected: Any, method: str) -> None:
     assert wrapped.body == (b"" if method == "HEAD" else expected.body)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=max(600, EXAMPLES), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     status=statuses,
     chunks=chunk_lists,
@@ -171,7 +178,7 @@ validator_sets = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=max(300, EXAMPLES), deadline=None)
 @given(
     status=statuses,
     chunks=chunk_lists,
