@@ -80,7 +80,7 @@ class Reply:
     body: bytes
 
 
-def _kept(headers: Headers, drop: Collection[str]) -> list[tuple[str, str]]:
+def _kept(headers: Headers, drop: Collection[str], add_date: bool) -> list[tuple[str, str]]:
     kept = []
     has_date = False
     for name, value in header_items(headers):
@@ -88,13 +88,18 @@ def _kept(headers: Headers, drop: Collection[str]) -> list[tuple[str, str]]:
         if lowered not in drop:
             kept.append((name, value))
             has_date = has_date or lowered == "date"
-    if not has_date:
+    if add_date and not has_date:
         # §6.6.1: an origin server with a clock MUST send Date on 2xx-4xx.
         kept.append(("Date", format_http_date()))
     return kept
 
 
-def not_modified(headers: Headers = (), *, drop: Collection[str] = REPRESENTATION_HEADERS) -> Reply:
+def not_modified(
+    headers: Headers = (),
+    *,
+    drop: Collection[str] = REPRESENTATION_HEADERS,
+    add_date: bool = True,
+) -> Reply:
     """Build the 304 Not Modified that replaces a 200 (RFC 9110 §15.4.5).
 
     Keeps every field the 200 would carry except ``drop``: above all
@@ -108,48 +113,54 @@ def not_modified(headers: Headers = (), *, drop: Collection[str] = REPRESENTATIO
         headers: The header fields the 200 would have carried.
         drop: Lowercase names to drop; :data:`REPRESENTATION_HEADERS` by
             default.
+        add_date: Add ``Date`` when ``headers`` have none (§6.6.1). Pass
+            ``False`` when the server adds it to every response itself, as
+            gunicorn, uvicorn and hypercorn do, or the reply would carry two.
     """
-    return Reply(304, "Not Modified", _kept(headers, drop), b"")
+    return Reply(304, "Not Modified", _kept(headers, drop, add_date), b"")
 
 
-def _error(status: int, reason: str, headers: Headers) -> Reply:
+def _error(status: int, reason: str, headers: Headers, add_date: bool) -> Reply:
     body = f"{status} {reason}\n".encode("ascii")
-    kept = _kept(headers, _ERROR_DROPS)
+    kept = _kept(headers, _ERROR_DROPS, add_date)
     kept.append(_TEXT_PLAIN)
     kept.append(("Content-Length", str(len(body))))
     return Reply(status, reason, kept, body)
 
 
-def precondition_failed(headers: Headers = ()) -> Reply:
+def precondition_failed(headers: Headers = (), *, add_date: bool = True) -> Reply:
     """Build a 412 Precondition Failed (RFC 9110 §15.5.13).
 
     A short text body with a Content-Length that matches it. From
     ``headers`` (the fields the 200 would carry) it keeps those that are not
     about the representation or its freshness, such as Set-Cookie, Vary and
     CORS fields, and the current ETag and Last-Modified, which tell a client
-    what to retry against (R34). Adds ``Date`` when missing.
+    what to retry against (R34). Adds ``Date`` when missing, unless
+    ``add_date`` is false (see :func:`not_modified`).
     """
-    return _error(412, "Precondition Failed", headers)
+    return _error(412, "Precondition Failed", headers, add_date)
 
 
-def precondition_required(headers: Headers = ()) -> Reply:
+def precondition_required(headers: Headers = (), *, add_date: bool = True) -> Reply:
     """Build a 428 Precondition Required (RFC 6585 §3), kept like :func:`precondition_failed`."""
-    return _error(428, "Precondition Required", headers)
+    return _error(428, "Precondition Required", headers, add_date)
 
 
-def reply_for(decision: Decision, headers: Headers = ()) -> Reply | None:
+def reply_for(decision: Decision, headers: Headers = (), *, add_date: bool = True) -> Reply | None:
     """The reply that carries out ``decision``, or ``None`` to proceed.
 
     Args:
         decision: What :func:`condget.evaluate` returned.
         headers: The header fields the 200 would have carried (or, before
             the application runs, :meth:`condget.Validators.response_headers`).
+        add_date: Add ``Date`` when ``headers`` have none; ``False`` when the
+            server adds it to every response (see :func:`not_modified`).
     """
     outcome = decision.outcome
     if outcome is Outcome.NOT_MODIFIED:
-        return not_modified(headers)
+        return not_modified(headers, add_date=add_date)
     if outcome is Outcome.PRECONDITION_FAILED:
-        return precondition_failed(headers)
+        return precondition_failed(headers, add_date=add_date)
     if outcome is Outcome.PRECONDITION_REQUIRED:
-        return precondition_required(headers)
+        return precondition_required(headers, add_date=add_date)
     return None
