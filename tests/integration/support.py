@@ -66,20 +66,25 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-def server_command(kind: str, port: int) -> list[str]:
-    """gunicorn (one gthread worker) or uvicorn serving tests/integration/upstream.py."""
+# What each server serves by default: the served example, seen from the wire.
+UPSTREAM = {
+    "gunicorn": (ROOT, "tests.integration.upstream:wsgi"),
+    "uvicorn": (ROOT, "tests.integration.upstream:asgi"),
+}
+
+
+def server_command(kind: str, port: int, app_dir: Path, app: str) -> list[str]:
+    """gunicorn (one gthread worker) or uvicorn serving ``app`` from ``app_dir``."""
     if kind == "gunicorn":
         return [
-            sys.executable, "-m", "gunicorn", "--chdir", str(ROOT),
+            sys.executable, "-m", "gunicorn", "--chdir", str(app_dir),
             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
-            "--threads", "4", "--log-level", "warning", "--no-control-socket",
-            "tests.integration.upstream:wsgi",
+            "--threads", "4", "--log-level", "warning", "--no-control-socket", app,
         ]  # fmt: skip
     return [
-        sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT),
+        sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir),
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-        "--log-level", "warning", "--lifespan", "off",
-        "tests.integration.upstream:asgi",
+        "--log-level", "warning", "--lifespan", "off", app,
     ]  # fmt: skip
 
 
@@ -104,9 +109,9 @@ def usage(pid: int) -> Usage:
 
 
 class Server:
-    """A real server on 127.0.0.1 with the served example, and what it sent on the wire."""
+    """A real server on 127.0.0.1 with the served example (or ``app``), and its wire log."""
 
-    def __init__(self, kind: str, workdir: Path) -> None:
+    def __init__(self, kind: str, workdir: Path, app: tuple[Path, str] | None = None) -> None:
         self.kind = kind
         self.port = free_port()
         self.wire_log = workdir / f"{kind}-wire.jsonl"
@@ -115,7 +120,7 @@ class Server:
         env = {**os.environ, "CONDGET_WIRE_LOG": str(self.wire_log)}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                server_command(kind, self.port),
+                server_command(kind, self.port, *(app or UPSTREAM[kind])),
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         wait_for_port(self.port, self.process, self.log)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.support import Server, require_tool
+from tests.integration.support import ROOT, Server, require_tool
 from tests.integration.upstream import served_app
 
 # The resource's Last-Modified (Wed, 01 Jan 2025 12:00:00 GMT) as POSIX seconds.
@@ -30,14 +30,9 @@ LAST_MODIFIED = 1735732800
 def curl(server: Server, path: str, *args: str | Path) -> tuple[str, bytes, dict[str, Any]]:
     """Run curl; return its ``%{http_code}``, the body, and what the server saw and sent."""
     before = len(server.wire())
-    done = subprocess.run(
-        [require_tool("curl"), "--silent", "--show-error", "--max-time", "10",
-         "--write-out", "\n%{http_code}", *map(str, args), server.url + path],
-        capture_output=True, check=True, timeout=20,
-    )  # fmt: skip
-    body, _, code = done.stdout.rpartition(b"\n")
+    code, body = _curl(*args, server.url + path)
     [seen] = server.wire()[before:]
-    return code.decode(), body, seen
+    return code, body, seen
 
 
 @pytest.mark.parametrize("path", ["/page", "/auto"])
@@ -94,3 +89,53 @@ def test_z_date(server: Server, date: str, sent: int) -> None:
     assert (seen["status"], seen[field]) == (sent, date.removeprefix("-"))
     # curl reports its own simulated 304 for the 412 (see the module docstring).
     assert (code, body) == (("200", served_app.PAGE) if sent == 200 else ("304", b""))
+
+
+# The other examples, each under the server its docstring names: every page
+# that advertises validators revalidates with curl.
+EXAMPLES = [
+    pytest.param("gunicorn", "flask_app:app", ("/", "/report/2024"), id="flask_app"),
+    pytest.param("gunicorn", "flask_api:app", ("/items/1",), id="flask_api"),
+    pytest.param("uvicorn", "starlette_app:app", ("/hello", "/articles/1"), id="starlette_app"),
+    pytest.param("uvicorn", "fastapi_app:app", ("/notes/welcome",), id="fastapi_app"),
+]
+
+
+@pytest.mark.parametrize(("kind", "app", "paths"), EXAMPLES)
+def test_examples_revalidate_with_curl(
+    kind: str, app: str, paths: tuple[str, ...], tmp_path: Path
+) -> None:
+    """--etag-compare gets 304 (R18); so does -z with the page's own Last-Modified (R20)."""
+    example = Server(kind, tmp_path, (ROOT / "examples", app))
+    try:
+        for path in paths:
+            saved, head = tmp_path / "etag", tmp_path / "head"
+            url = example.url + path
+            code, _ = _curl("--etag-save", saved, "--dump-header", head, url)
+            assert (code, _sent(head)) == ("200", 200)
+            assert saved.read_text().strip(), f"{app} {path} sent no ETag"
+            assert _curl("--etag-compare", saved, "--dump-header", head, url) == ("304", b"")
+            assert _sent(head) == 304
+            _, headers, _ = example.request("GET", path)
+            if "Last-Modified" in headers:
+                date = headers["Last-Modified"]
+                assert _curl("-z", date, "--dump-header", head, url) == ("304", b"")
+                assert _sent(head) == 304  # condget's, not curl's simulated one
+    finally:
+        logged = example.close()
+    assert "Traceback" not in logged, logged
+
+
+def _curl(*args: str | Path) -> tuple[str, bytes]:
+    done = subprocess.run(
+        [require_tool("curl"), "--silent", "--show-error", "--max-time", "10",
+         "--write-out", "\n%{http_code}", *map(str, args)],
+        capture_output=True, check=True, timeout=20,
+    )  # fmt: skip
+    body, _, code = done.stdout.rpartition(b"\n")
+    return code.decode(), body
+
+
+def _sent(dumped_headers: Path) -> int:
+    """The status line the server sent, from ``--dump-header``."""
+    return int(dumped_headers.read_text().split()[1])
