@@ -164,7 +164,7 @@ class ConditionalMiddleware:
                 status=None,  # before the application: assume the 2xx it would give
                 require_precondition=self.require_precondition,
             )
-            reply = reply_for(decision, found.response_headers())
+            reply = reply_for(decision, found.response_headers(), add_date=False)
             if reply is not None:
                 await _send_reply(send, reply, head=method == "HEAD")
                 return
@@ -198,7 +198,9 @@ def _decoded(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
 
 async def _send_reply(send: Send, reply: Reply, *, head: bool) -> None:
     # A new start message: nothing of the application's (trailers, extension
-    # keys) carries over, and a 304 never announces trailers (R33).
+    # keys) carries over, and a 304 never announces trailers (R33). Replies
+    # are built with add_date=False: ASGI servers (uvicorn, hypercorn, daphne)
+    # add Date to every response, as §6.6.1 asks, so a 304 carries exactly one.
     await send(
         {
             "type": "http.response.start",
@@ -399,7 +401,7 @@ class _Responder:
             last_modified=validators.last_modified,
             status=start["status"],
         )
-        reply = reply_for(decision, headers)
+        reply = reply_for(decision, headers, add_date=False)
         if reply is None:
             return False
         self.state = _DONE

@@ -166,7 +166,8 @@ def _reply(request: Request, found: Validators | None, require_precondition: boo
         status=None,  # before the endpoint: assume the 2xx it would give
         require_precondition=require_precondition,
     )
-    return reply_for(decision, found.response_headers())
+    # The server adds Date to every response (uvicorn, hypercorn): one Date, not two.
+    return reply_for(decision, found.response_headers(), add_date=False)
 
 
 def _fill(request: Request, response: Response, found: Validators) -> None:

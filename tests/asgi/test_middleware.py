@@ -151,10 +151,19 @@ def test_matching_if_none_match_gives_304_with_the_200s_metadata() -> None:
     assert response.header("cache-control") == "max-age=60"
     assert response.header("vary") == "Accept"
     assert response.header("set-cookie") == "a=1"
-    assert response.header("date") is not None
+    # ASGI servers add Date to every response; condget leaves it to them (one Date, §6.6.1).
+    assert response.header("date") is None
     assert not {"content-type", "content-length", "content-encoding"} & response.names()
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert all(name == name.lower() for name, _ in response.headers)  # ASGI asks lowercase
+
+
+def test_304_keeps_the_apps_own_date() -> None:
+    """R33: Date is one of the fields a 304 repeats from the 200."""
+    date = "Wed, 25 Nov 2026 12:00:00 GMT"
+    app = app_sending(headers=[("ETag", '"v1"'), ("Date", date)])
+    messages = call(ConditionalMiddleware(app), "GET", [("If-None-Match", '"v1"')])
+    assert response_of(messages).header("date") == date
 
 
 def test_if_modified_since_gives_304_from_last_modified() -> None:

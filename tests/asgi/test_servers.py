@@ -201,6 +201,13 @@ def test_304_leaves_a_kept_alive_connection_usable(starlette_server: Server) -> 
             response = connection.getresponse()
             assert response.status == 304
             assert response.read() == b""
+            # The server adds Date (§6.6.1) and condget does not: exactly one.
+            assert len(response.headers.get_all("Date") or []) == 1
+        connection.request("GET", "/articles/1", headers={"If-Match": '"article-1-v2"'})
+        response = connection.getresponse()
+        assert response.status == 412
+        assert response.read() == b"412 Precondition Failed\n"
+        assert len(response.headers.get_all("Date") or []) == 1
         connection.request("GET", "/articles/1")
         response = connection.getresponse()
         assert response.status == 200
