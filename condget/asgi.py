@@ -136,7 +136,7 @@ class ConditionalMiddleware:
             await self.app(scope, receive, send)
             return
         head = method == "HEAD" and self.auto_etag
-        responder = _Responder(send, method, conditions, self.auto_etag, self.max_buffer, head)
+        responder = _Responder(self, send, method, conditions, head)
         if head:
             # An auto-ETag is a hash of the body, which the application sends
             # only for GET; HEAD must carry the tag GET would (§9.3.2, R31).
@@ -249,13 +249,12 @@ class _Responder:
     """The ``send`` the application sees for one GET or HEAD request."""
 
     __slots__ = (
-        "_auto_etag",
         "_conditions",
         "_head",
         "_held",
         "_held_size",
-        "_max_buffer",
         "_method",
+        "_options",
         "_send",
         "_start",
         "_tag",
@@ -265,18 +264,16 @@ class _Responder:
 
     def __init__(
         self,
+        options: ConditionalMiddleware,
         send: Send,
         method: str,
         conditions: Conditions | None,
-        auto_etag: bool,
-        max_buffer: int,
         head: bool,
     ) -> None:
+        self._options = options  # auto_etag and max_buffer, read-only
         self._send = send
         self._method = method
         self._conditions = conditions
-        self._auto_etag = auto_etag
-        self._max_buffer = max_buffer
         self._head = head
         self.state = _AWAIT_START
         # Set when needed, to keep the common case cheap: _tag by
@@ -334,10 +331,11 @@ class _Responder:
             elif lowered == b"content-length":
                 length = value
         # A body known to be larger than max_buffer is streamed untagged from the start.
+        options = self._options
         self._tag = (
-            self._auto_etag
+            options.auto_etag
             and not has_etag
-            and not (length is not None and length.isdigit() and int(length) > self._max_buffer)
+            and not (length is not None and length.isdigit() and int(length) > options.max_buffer)
         )
         return self._tag or self._conditions is not None
 
@@ -362,7 +360,7 @@ class _Responder:
             )
             self.state = _BUFFER
         self._held_size += len(body)
-        if self._tagger is None or self._held_size > self._max_buffer:
+        if self._tagger is None or self._held_size > self._options.max_buffer:
             await self._release(message)
             return
         self._tagger.update(body)
