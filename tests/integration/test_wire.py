@@ -20,9 +20,8 @@ def test_exactly_one_date(
 ) -> None:
     """Date is a single field (RFC 9110 §6.6.1), required on 304 and 412 (R33, R34).
 
-    A server that adds its own must not end up sending two: uvicorn always
-    adds one (unless --no-date-header), so condget's ASGI replies leave Date
-    to the server, while its WSGI replies bring one, which gunicorn keeps.
+    gunicorn and uvicorn add one to every response, so condget's replies
+    leave Date to the server: a Date of their own would be a second one.
     """
     got, received, _ = server.request(method, path, headers, b"x" if method == "PUT" else b"")
     assert got == status
