@@ -817,3 +817,24 @@ def test_concurrent_requests_do_not_share_state() -> None:
         for name in vars(middleware)
         if name not in {"app", "auto_etag", "max_buffer", "validators", "require_precondition"}
     ]
+
+
+def test_exception_before_the_first_body_message_leaves_room_for_a_clean_500() -> None:
+    """The start is still held, so Starlette's ServerErrorMiddleware can answer 500."""
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    async def broken(request: Any) -> StreamingResponse:
+        async def chunks() -> Any:
+            raise Boom("failed before the first chunk")
+            yield b""  # pragma: no cover
+
+        return StreamingResponse(chunks(), headers={"Content-Length": "10"})
+
+    app = Starlette(routes=[Route("/", broken)])
+    app.add_middleware(ConditionalMiddleware)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/")
+    assert response.status_code == 500
