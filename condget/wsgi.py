@@ -18,7 +18,17 @@ from types import TracebackType
 from typing import Final, TypeAlias
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from condget import AutoETag, Conditions, ETag, Outcome, Reply, Validators, evaluate, reply_for
+from condget import (
+    AutoETag,
+    Conditions,
+    Decision,
+    ETag,
+    Outcome,
+    Reply,
+    Validators,
+    evaluate,
+    reply_for,
+)
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
 
@@ -170,7 +180,7 @@ class ConditionalMiddleware:
         )
         proceed = decision.outcome is Outcome.PROCEED
         # Only a reply needs the header fields, which cost a date to format.
-        reply = None if proceed else reply_for(decision, validators.response_headers())
+        reply = None if proceed else _reply_for(decision, validators.response_headers())
         if reply is not None:
             return _send(reply, start_response, method)
         if method != "GET" and method != "HEAD":
@@ -180,6 +190,12 @@ class ConditionalMiddleware:
         exchange = _Exchange(start_response, method, None, False, self.max_buffer)
         exchange.fill = validators
         return exchange.run(self.app, environ)
+
+
+def _reply_for(decision: Decision, headers: list[tuple[str, str]]) -> Reply | None:
+    # No Date of condget's own: WSGI servers add one to every response, as they
+    # do to the application's (gunicorn even adds a second one if it has one).
+    return reply_for(decision, headers, add_date=False)
 
 
 def _send(reply: Reply, start_response: StartResponse, method: str) -> list[bytes]:
@@ -363,7 +379,7 @@ class _Exchange:
                 status=self.code,
             )
             if decision.outcome is not Outcome.PROCEED:
-                self.reply = reply_for(decision, headers)
+                self.reply = _reply_for(decision, headers)
                 self.state = _REPLYING
                 self.held = []
                 return
