@@ -1,0 +1,67 @@
+"""Django: ``examples/django_app.py``, a Django WSGI application wrapped in condget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from tests.wsgi.support import load_example
+
+
+@pytest.fixture(scope="module")
+def example() -> Any:
+    return load_example("django_app")
+
+
+@pytest.fixture
+def django_runs(example: Any) -> Iterator[list[str]]:
+    """The paths Django handled (its request_started signal), to see what condget answered alone."""
+    from django.core.signals import request_started
+
+    runs: list[str] = []
+
+    def started(sender: Any, environ: Any, **kwargs: Any) -> None:
+        runs.append(environ["PATH_INFO"])
+
+    request_started.connect(started)
+    yield runs
+    request_started.disconnect(started)
+
+
+def test_auto_etag_page_200_then_304(example: Any, django_runs: list[str]) -> None:
+    client = Client(example.application)
+    first = client.get("/")
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    assert first.headers["Content-Length"] == str(len(first.data))
+    revalidated = client.get("/", headers={"If-None-Match": etag})
+    assert (revalidated.status_code, revalidated.data) == (304, b"")
+    assert revalidated.headers["ETag"] == etag
+    assert "Content-Type" not in revalidated.headers
+    head = client.head("/")
+    assert (head.status_code, head.headers["ETag"], head.data) == (200, etag, b"")
+    assert django_runs == ["/", "/", "/"]  # the response side needs Django's response
+
+
+def test_article_304_and_412_without_running_django(example: Any, django_runs: list[str]) -> None:
+    client = Client(example.application)
+    first = client.get("/articles/hello")
+    assert first.status_code == 200
+    assert first.headers["ETag"] == '"v3"'  # filled in from the hook
+    assert first.headers["Cache-Control"] == "no-cache"
+    revalidated = client.get("/articles/hello", headers={"If-None-Match": '"v3"'})
+    assert (revalidated.status_code, revalidated.headers["Cache-Control"]) == (304, "no-cache")
+    stale = client.get("/articles/hello", headers={"If-Match": '"v2"'})
+    assert stale.status_code == 412
+    assert django_runs == ["/articles/hello"]
+
+
+def test_django_errors_pass_through(example: Any) -> None:
+    client = Client(example.application)
+    missing = client.get("/articles/nope", headers={"If-None-Match": "*"})
+    assert missing.status_code == 404
+    assert "ETag" not in missing.headers
