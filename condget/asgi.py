@@ -177,19 +177,13 @@ class ConditionalMiddleware:
 
 def _conditions(headers: Iterable[tuple[bytes, bytes]]) -> Conditions | None:
     """The request's conditional fields, or ``None`` when it has none (the fast path)."""
-    for name, _ in headers:
-        if name in _CONDITIONAL_FIELDS:
-            break
-    else:
-        return None
+    fields = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in headers
+        if name in _CONDITIONAL_FIELDS
+    ]
     # Conditions joins repeated lines with ", " (R1, §5.3).
-    return Conditions.from_headers(
-        [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in headers
-            if name in _CONDITIONAL_FIELDS
-        ]
-    )
+    return Conditions.from_headers(fields) if fields else None
 
 
 def _decoded(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
