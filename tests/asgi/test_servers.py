@@ -259,6 +259,25 @@ def test_streamed_10_mib_body(starlette_server: Server) -> None:
     assert digest.hexdigest() == BIG_SHA256
 
 
+def test_client_leaving_mid_body_leaves_the_server_log_clean(starlette_server: Server) -> None:
+    """A client that hangs up after 64 KiB of the 10 MiB body: no error (checked at teardown)."""
+    for path in ("/big", "/hello"):
+        with socket.create_connection(
+            (starlette_server.host, starlette_server.port), timeout=30
+        ) as raw:
+            raw.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: identity\r\n\r\n".encode()
+            )
+            received = b""
+            while len(received) < (64 * 1024 if path == "/big" else 1):
+                chunk = raw.recv(65536)
+                assert chunk
+                received += chunk
+        assert received.startswith(b"HTTP/1.1 200 ")
+    with client(starlette_server) as http:  # and the server goes on serving
+        assert http.get("/hello").status_code == 200
+
+
 def test_streamed_10_mib_body_compressed(starlette_server: Server) -> None:
     with client(starlette_server) as http:
         response = http.get("/big", headers={"Accept-Encoding": "gzip"})
