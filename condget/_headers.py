@@ -77,15 +77,18 @@ class Conditions(NamedTuple):
                 Starlette, Django and ``email.message`` headers, or a ``dict``)
                 or an iterable of ``(name, value)`` pairs.
         """
-        found: list[str | None] | None = None
+        lines: list[list[str]] | None = None
         for name, value in header_items(headers):
             index = _FIELDS.get(name.lower())
             if index is not None:
-                if found is None:
-                    found = [None] * 6
-                earlier = found[index]
-                found[index] = value if earlier is None else f"{earlier}, {value}"
-        return _NONE if found is None else cls._make(found)
+                if lines is None:
+                    lines = [[], [], [], [], [], []]
+                lines[index].append(value)
+        if lines is None:
+            return _NONE
+        # One join per field at the end: linear in the number of lines, where
+        # joining line by line would copy the growing value every time.
+        return cls._make([", ".join(values) if values else None for values in lines])
 
 
 _NONE: Final = Conditions()

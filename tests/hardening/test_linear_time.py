@@ -140,12 +140,6 @@ def test_asgi_hostile_list_costs_linear_time(shape: str, field: str) -> None:
     assert_linear(lambda size: asgi_request(field, [SHAPES[shape](size)]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="condget.Conditions.from_headers joins repeated field lines one by one "
-    "(earlier + ', ' + value), copying the joined value each time: quadratic in the "
-    "number of lines (R1 joining belongs in one ', '.join)",
-)
 @pytest.mark.parametrize("field", FIELDS)
 def test_asgi_many_field_lines_cost_linear_time(field: str) -> None:
     # 2,500 to 20,000 members, each on a field line of its own, as HTTP/1.1
