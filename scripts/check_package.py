@@ -87,12 +87,13 @@ def build(dist: Path) -> tuple[Path, Path]:
     return sdists[0], wheels[0]
 
 
-def check_wheel(wheel: Path, version: str) -> None:
+def check_wheel(wheel: Path, version: str, package: Path) -> None:
+    """Fail unless ``wheel`` holds every module of ``package``, py.typed and nothing else."""
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         dist_info = f"condget-{version}.dist-info"
         metadata = archive.read(f"{dist_info}/METADATA").decode()
-    modules = {f"condget/{p.name}" for p in (ROOT / "condget").glob("*.py")}
+    modules = {f"condget/{p.name}" for p in package.glob("*.py")}
     missing = (modules | {"condget/py.typed", f"{dist_info}/licenses/LICENSE"}) - names
     if missing:
         fail(f"the wheel lacks {sorted(missing)}")
@@ -157,7 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="condget-package-") as temporary:
         work = Path(temporary)
         sdist, wheel = build(work / "dist")
-        check_wheel(wheel, version)
+        check_wheel(wheel, version, ROOT / "condget")
         tree = unpack_sdist(sdist, work / "src")
         venv = work / "venv"
         python = make_venv(venv, wheel, work)
