@@ -43,6 +43,14 @@ _PASSING: Final = 1  # handed to the server as it is (plus fields condget adds)
 _HOLDING: Final = 2  # body held back and hashed until its auto-ETag is known
 _REPLYING: Final = 3  # replaced by condget's 304 or 412
 
+# Held chunks shorter than _SMALL are copied together into buffers of about
+# _MERGED bytes, each frozen into bytes when full (a bytearray keeps up to 1/8
+# spare room): a body of tiny chunks would otherwise cost far more memory in
+# object overhead (about 40 bytes a chunk) than the max_buffer it counts.
+# Large chunks, the common case, are held as they are, without a copy.
+_SMALL: Final = 8 * 1024
+_MERGED: Final = 16 * 1024
+
 
 def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
     """The request's conditional fields, read from a WSGI ``environ``.
@@ -275,7 +283,7 @@ class _Exchange:
         self.conditions = conditions
         self.head = head  # a HEAD answered by running the app as GET
         self.max_buffer = max_buffer
-        self.held: list[bytes] = []
+        self.held: list[bytes | bytearray] = []
         self.headers: list[tuple[str, str]] = []
 
     def run(self, app: WSGIApplication, environ: WSGIEnvironment) -> Iterable[bytes]:
@@ -361,7 +369,7 @@ class _Exchange:
             # Bytes from write() must reach the server before any later write().
             held, self.held = self.held, []
             for chunk in held:
-                write(chunk)
+                write(bytes(chunk) if isinstance(chunk, bytearray) else chunk)
         return write
 
     def _decide(self, tag: ETag | None) -> None:
@@ -390,7 +398,16 @@ class _Exchange:
         assert self.tagger is not None
         self.tagger.update(chunk)
         if not self.head:
-            self.held.append(chunk)
+            held = self.held
+            if len(chunk) >= _SMALL:
+                held.append(chunk)
+            elif held and isinstance(held[-1], bytearray):
+                merged = held[-1]
+                merged += chunk
+                if len(merged) >= _MERGED:
+                    held[-1] = bytes(merged)
+            else:
+                held.append(bytearray(chunk))
         self.held_size += len(chunk)
         if self.held_size > self.max_buffer:
             # Too long to hold: no tag, and the rest streams as it comes.
@@ -448,7 +465,9 @@ class _Chain:
 
     __slots__ = ("_held", "_rest", "_source")
 
-    def __init__(self, held: list[bytes], rest: Iterable[bytes], source: Iterable[bytes]) -> None:
+    def __init__(
+        self, held: list[bytes | bytearray], rest: Iterable[bytes], source: Iterable[bytes]
+    ) -> None:
         held.reverse()  # popped from the end, so each chunk is freed once sent
         self._held = held
         self._rest = rest
@@ -457,7 +476,8 @@ class _Chain:
     def __iter__(self) -> Iterator[bytes]:
         held = self._held
         while held:
-            yield held.pop()
+            chunk = held.pop()
+            yield bytes(chunk) if isinstance(chunk, bytearray) else chunk  # PEP 3333: bytes
         yield from self._rest
 
     def close(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
+import tracemalloc
 import zlib
 from typing import Any
 
@@ -374,9 +376,10 @@ def test_over_max_buffer_the_rest_is_not_read_before_sending() -> None:
     app = untagged_app(ITERATOR, chunks)
     served = ConditionalMiddleware(app, max_buffer=10)(environ("GET"), lambda *args: None)
     iterator = iter(served)
-    assert next(iterator) == chunks[0]
+    # Small held chunks go out together, then the rest as the app yields it.
+    assert next(iterator) == b"".join(chunks[:3])
     assert app.read == 3  # 12 bytes read: the first chunk over the limit
-    assert list(iterator) == list(chunks[1:])
+    assert list(iterator) == list(chunks[3:])
     served.close()  # type: ignore[attr-defined]
     assert app.closed == 1
 
@@ -389,6 +392,53 @@ def test_over_max_buffer_last_modified_still_gives_304() -> None:
     response = serve(middleware, environ("GET", [("If-Modified-Since", LM)]))
     assert (response.code, response.header("ETag")) == (304, None)
     assert app.closed == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_held_chunks_are_sent_as_bytes_in_order(mode: str) -> None:
+    # Tiny chunks are merged while held (bounded memory), large ones kept.
+    big = b"B" * 10000
+    chunks = (b"a", b"b", big, b"c", *[b"x" * 4000] * 5, b"d" * 70000, b"e")
+    app = untagged_app(mode, chunks)
+    response = serve(ConditionalMiddleware(app, max_buffer=90000), environ("GET"))
+    assert response.body == b"".join(chunks)
+    assert all(type(chunk) is bytes for chunk in response.chunks)
+    assert response.header("ETag") is None  # 100,013 bytes: over the limit
+    tagged = serve(ConditionalMiddleware(untagged_app(mode, chunks)), environ("GET"))
+    assert tagged.body == b"".join(chunks)
+    assert all(type(chunk) is bytes for chunk in tagged.chunks)
+    assert tagged.header("ETag") == auto_tag(chunks)
+
+
+def peak_memory(app: Any, env: Any) -> int:
+    """Peak traced memory while a server streams the response, keeping no chunk."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        body = app(env, lambda *args: None)
+        for _ in body:
+            pass
+        body.close()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("chunk_size", [64, 4096, 65536])
+@pytest.mark.parametrize("stated_length", ["true", "understated"])
+def test_memory_held_stays_under_max_buffer(chunk_size: int, stated_length: str) -> None:
+    # Counted in bytes held, whatever Content-Length says and however small the chunks.
+    size = 3 * 1024 * 1024
+    length = size if stated_length == "true" else 10
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(length))])
+        for _ in range(size // chunk_size):
+            yield bytes(chunk_size)  # a new object each time, as read from a file
+
+    env = environ("GET", [("If-None-Match", '"x"')])
+    extra = peak_memory(ConditionalMiddleware(app), env) - peak_memory(app, env)
+    assert extra < 1024 * 1024 + 64 * 1024
 
 
 def test_auto_etag_never_overwrites_the_apps_etag() -> None:
