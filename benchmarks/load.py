@@ -15,8 +15,10 @@ version (412). Without condget the same requests get 200s and a 204.
 where condget can only add work (reading headers, hashing /auto's body):
 its overhead.
 
-For each configuration it reports requests/s, the statuses seen, the
-errors (any status but 2xx, 304 and 412, and wrk's socket errors: connect,
+The two apps of a server run side by side and take turns under wrk, in
+rounds of at most 5 s, so that whatever else the machine does weighs on
+both alike. For each configuration it reports requests/s, the statuses
+seen, the errors (any status but 2xx, 304 and 412, and wrk's socket errors: connect,
 read, write, timeout) and the serving process's resident memory, open file
 descriptors and threads from /proc after a warm-up and after the run.
 It exits 1 when a run had an error or a resource grew past the bounds below.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import re
 import shutil
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,6 +52,8 @@ SERVERS = {
 # Growth allowed between the warm-up and the end of a run: no descriptor or
 # thread more, and a little memory (allocator noise, not per-request state).
 RSS_GROWTH_KIB = 16 * 1024
+# The apps of one server take turns under wrk in rounds this long at most.
+ROUND_SECONDS = 5
 
 LUA = r"""
 -- condget's load mix; the validators come from load.py as script arguments.
@@ -95,10 +101,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'CONDGET {"requests": %d, "duration_us": %d, "2xx": %d, "304": %d, "412": %d, ' ..
-    '"other_status": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, ' ..
-    '"p50_us": %d, "p99_us": %d}\n',
+    '"other_status": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d}\n',
     summary.requests, summary.duration, n.ok, n.not_modified, n.failed, n.other,
-    e.connect, e.read, e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
+    e.connect, e.read, e.write, e.timeout))
 end
 """
 
@@ -119,8 +124,6 @@ class Result:
     rps: float
     statuses: dict[str, int]
     errors: int
-    p50_ms: float
-    p99_ms: float
     before: Usage
     after: Usage
     server_log_errors: int
@@ -246,52 +249,86 @@ def wrk(
     return result
 
 
-def run(server: str, app: str, args: argparse.Namespace, workdir: Path) -> Result:
-    port = free_port()
-    log = workdir / f"{server}-{app}.log"
+class Served:
+    """One server process serving one of the example's apps on a free port."""
+
+    def __init__(self, server: str, app: str, workdir: Path) -> None:
+        self.server, self.app = server, app
+        self.port = free_port()
+        self.log = workdir / f"{server}-{app}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command(server, app, self.port), stdout=out, stderr=subprocess.STDOUT
+            )
+        wait_until_serving(self.port, self.process, self.log)
+        self.pid = serving_pid(server, self.process)
+        self.script_args = validators(self.port)
+
+    def close(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.log.read_text()
+
+
+def run(server: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
+    """Both apps under ``server``, measured in alternating rounds of at most 5 s.
+
+    Taking turns, the app with condget and the one without share whatever
+    else the machine is doing, so the ratio between them holds even when
+    the absolute numbers move.
+    """
     script = workdir / "mix.lua"
     script.write_text(LUA)
-    with log.open("wb") as out:
-        process = subprocess.Popen(command(server, app, port), stdout=out, stderr=subprocess.STDOUT)
+    rounds = math.ceil(args.seconds / ROUND_SECONDS)
+    each = max(1, round(args.seconds / rounds))
+    served: list[Served] = []
     try:
-        wait_until_serving(port, process, log)
-        pid = serving_pid(server, process)
-        extra = [*validators(port), args.mix]
-        wrk(port, args.warmup, script, args, extra)
-        before = settled(pid)
-        measured = wrk(port, args.seconds, script, args, extra)
-        after = settled(pid, before.fds)
+        for app in SERVERS[server]:
+            served.append(Served(server, app, workdir))
+        for one in served:
+            wrk(one.port, args.warmup, script, args, [*one.script_args, args.mix])
+        before = {one.app: settled(one.pid) for one in served}
+        totals: dict[str, Counter[str]] = {one.app: Counter() for one in served}
+        for turn in range(rounds):
+            for one in served if turn % 2 == 0 else served[::-1]:
+                print(f"{server} {one.app}: round {turn + 1}/{rounds}", file=sys.stderr)
+                totals[one.app].update(
+                    wrk(one.port, each, script, args, [*one.script_args, args.mix])
+                )
+        after = {one.app: settled(one.pid, before[one.app].fds) for one in served}
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    logged = log.read_text()
-    seconds = measured["duration_us"] / 1e6
-    socket_errors = sum(measured[kind] for kind in ("connect", "read", "write", "timeout"))
-    return Result(
-        server=server,
-        app="condget" if app in ("wsgi", "asgi") else "without condget",
-        seconds=round(seconds, 1),
-        requests=measured["requests"],
-        rps=round(measured["requests"] / seconds),
-        statuses={key: measured[key] for key in ("2xx", "304", "412")},
-        errors=measured["other_status"] + socket_errors,
-        p50_ms=measured["p50_us"] / 1000,
-        p99_ms=measured["p99_us"] / 1000,
-        before=before,
-        after=after,
-        server_log_errors=logged.count("Traceback") + logged.count("ERROR"),
-    )
+        logs = {one.app: one.close() for one in served}
+    results = []
+    for app, measured in totals.items():
+        seconds = measured["duration_us"] / 1e6
+        socket_errors = sum(measured[kind] for kind in ("connect", "read", "write", "timeout"))
+        results.append(
+            Result(
+                server=server,
+                app="condget" if app in ("wsgi", "asgi") else "without condget",
+                seconds=round(seconds, 1),
+                requests=measured["requests"],
+                rps=round(measured["requests"] / seconds),
+                statuses={key: measured[key] for key in ("2xx", "304", "412")},
+                errors=measured["other_status"] + socket_errors,
+                before=before[app],
+                after=after[app],
+                server_log_errors=logs[app].count("Traceback") + logs[app].count("ERROR"),
+            )
+        )
+    return results
 
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| server | app | req/s | vs without | 2xx / 304 / 412 | errors | p50 / p99 ms "
+        "| server | app | req/s | vs without | 2xx / 304 / 412 | errors "
         "| RSS MiB before → after | fds | threads |",
-        "|---|---|---:|---:|---|---:|---|---|---|---|",
+        "|---|---|---:|---:|---|---:|---|---|---|",
     ]
     baseline = {r.server: r.rps for r in results if r.app == "without condget"}
     for r in results:
@@ -300,7 +337,6 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"| {r.server} | {r.app} | {r.rps:,} | {relative} "
             f"| {s['2xx']:,} / {s['304']:,} / {s['412']:,} | {r.errors + r.server_log_errors} "
-            f"| {r.p50_ms:.1f} / {r.p99_ms:.1f} "
             f"| {r.before.rss_kib / 1024:.1f} → {r.after.rss_kib / 1024:.1f} "
             f"| {r.before.fds} → {r.after.fds} | {r.before.threads} → {r.after.threads} |"
         )
@@ -321,12 +357,11 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="condget-load-") as workdir:
         for server in args.servers.split(","):
-            for app in SERVERS[server]:
-                print(f"{server} {app}: {args.seconds:g} s ...", file=sys.stderr, flush=True)
-                results.append(run(server, app, args, Path(workdir)))
+            results.extend(run(server, args, Path(workdir)))
     print(
         f"{args.mix} mix; wrk: {args.threads} thread(s), {args.connections} connections, "
-        f"{args.seconds:g} s per configuration after {args.warmup:g} s of warm-up; "
+        f"{args.seconds:g} s per configuration in rounds of at most 5 s, taking turns, "
+        f"after {args.warmup:g} s of warm-up; "
         f"{os.cpu_count()} CPUs"
     )
     print(table(results))
