@@ -54,6 +54,8 @@ def demo(args: list[str]) -> None:
 
 def test(args: list[str]) -> None:
     python = ensure_venv()
+    # nginx, curl and wrk for the integration tests: installed when missing.
+    run(sys.executable, "scripts/ensure_tools.py")
     run(python, "-m", "coverage", "erase")
     run(python, "-m", "coverage", "run", "-m", "pytest", *args)
     run(python, "-m", "coverage", "report")
@@ -64,6 +66,16 @@ def lint(args: list[str]) -> None:
     run(python, "-m", "ruff", "check", ".")
     run(python, "-m", "ruff", "format", "--check", ".")
     run(python, "-m", "mypy", "--strict", "condget")
+
+
+def docs(args: list[str]) -> None:
+    python = ensure_venv()
+    run(python, "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *args)
+
+
+def package(args: list[str]) -> None:
+    python = ensure_venv()
+    run(python, "scripts/check_package.py", *args)
 
 
 def matrix(args: list[str]) -> None:
@@ -80,7 +92,14 @@ def matrix(args: list[str]) -> None:
         run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CORE_TESTS, *args)
 
 
-COMMANDS = {"demo": demo, "test": test, "lint": lint, "matrix": matrix}
+COMMANDS = {
+    "demo": demo,
+    "test": test,
+    "lint": lint,
+    "docs": docs,
+    "package": package,
+    "matrix": matrix,
+}
 
 if __name__ == "__main__":
     if sys.version_info < (3, 11):
