@@ -102,7 +102,7 @@ def test_no_growth(server: Server) -> None:
     mix = exchanges(headers["ETag"])
 
     # Warm-up: the server's thread pool, the allocator's arenas, import caches.
-    send_all(server, 1000, mix)
+    send_all(server, 500, mix)
     send_concurrently(server, mix)
     before = settled(pid)
     tasks_before = server.stats().get("tasks")
