@@ -128,7 +128,7 @@ def test_examples_revalidate_with_curl(
 
 def _curl(*args: str | Path) -> tuple[str, bytes]:
     done = subprocess.run(
-        [require_tool("curl"), "--silent", "--show-error", "--max-time", "10",
+        [require_tool("curl"), "--silent", "--show-error", "--max-time", "10", "--noproxy", "*",
          "--write-out", "\n%{http_code}", *map(str, args)],
         capture_output=True, check=True, timeout=20,
     )  # fmt: skip

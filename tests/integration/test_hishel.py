@@ -26,7 +26,7 @@ def client(server: Server, tmp_path: Path) -> Iterator[httpx.Client]:
     storage = SqliteStorage(database_path=tmp_path / "hishel.db")
     # rfc=True: follow RFC 9111 (hishel 2's default ignores caching headers).
     with CacheClient(
-        base_url=server.url, storage=storage, rfc=True, timeout=HTTP_TIMEOUT
+        base_url=server.url, storage=storage, rfc=True, timeout=HTTP_TIMEOUT, trust_env=False
     ) as cache_client:
         yield cache_client
 

@@ -16,7 +16,6 @@ import http.client
 import os
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +101,13 @@ class Nginx:
     def get(self, path: str) -> tuple[int, http.client.HTTPMessage, bytes, Logged]:
         """GET through nginx; also return the access log's line for the request."""
         logged = len(self.log())
-        url = f"http://127.0.0.1:{self.port}{path}"
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HTTP_TIMEOUT)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
             got = response.status, response.headers, response.read()
+        finally:
+            connection.close()
         # nginx writes the line once the response is sent, maybe after we read it.
         deadline = time.monotonic() + HTTP_TIMEOUT
         while len(lines := self.log()) == logged:
