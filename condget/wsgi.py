@@ -161,6 +161,8 @@ class ConditionalMiddleware:
             conditions = None  # nothing to evaluate, but a tag to add
         else:
             return self.app(environ, start_response)  # If-Range alone never gives 304/412
+        if conditions is None and method == "GET":
+            return self._tag_only(environ, start_response)
         head = method == "HEAD" and self.auto_etag
         if head:
             # Frameworks strip HEAD bodies (werkzeug does), which would leave
@@ -169,6 +171,39 @@ class ConditionalMiddleware:
         exchange = _Exchange(start_response, method, conditions, head, self.max_buffer)
         exchange.auto_etag = self.auto_etag
         return exchange.run(self.app, environ)
+
+    def _tag_only(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """A GET without preconditions: only an auto-ETag can change its response.
+
+        The most common request gets the cheapest path: a response that is not
+        2xx or already has an ETag goes to the server directly, and an
+        :class:`_Exchange` is made only for one that may need a tag.
+        """
+        exchange: _Exchange | None = None
+        handed_on = False
+
+        def start(
+            status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
+        ) -> _Write:
+            nonlocal exchange, handed_on
+            if exchange is None:
+                if handed_on or status[:1] != "2" or _has_etag(headers):
+                    handed_on = True
+                    if exc_info is None:
+                        return start_response(status, headers)
+                    return start_response(status, headers, exc_info)
+                exchange = _Exchange(start_response, "GET", None, False, self.max_buffer)
+                exchange.auto_etag = True
+            return exchange.start_response(status, headers, exc_info)
+
+        body = self.app(environ, start)
+        if exchange is None:
+            if handed_on:
+                return body
+            # start_response comes with the first iteration (PEP 3333 allows it).
+            exchange = _Exchange(start_response, "GET", None, False, self.max_buffer)
+            exchange.auto_etag = True
+        return exchange.after(body)
 
     def _pre_dispatch(
         self,
@@ -211,13 +246,6 @@ def _send(reply: Reply, start_response: StartResponse, method: str) -> list[byte
     # A reply to HEAD keeps the header fields the GET would carry and drops
     # the content (RFC 9110 §9.3.2).
     return [] if method == "HEAD" else [reply.body]
-
-
-def _status_code(status: str) -> int | None:
-    try:
-        return int(status[:3])
-    except ValueError:
-        return None  # not a status line the server would send: leave it to the server
 
 
 def _discard(data: bytes) -> None:
@@ -287,7 +315,10 @@ class _Exchange:
         self.headers: list[tuple[str, str]] = []
 
     def run(self, app: WSGIApplication, environ: WSGIEnvironment) -> Iterable[bytes]:
-        body = app(environ, self.start_response)
+        return self.after(app(environ, self.start_response))
+
+    def after(self, body: Iterable[bytes]) -> Iterable[bytes]:
+        """What the server gets, once the application has returned ``body``."""
         self.returned = True
         if self.state == _PASSING and not self.head:
             return body  # the common case: the server gets the app's own iterable
@@ -320,8 +351,11 @@ class _Exchange:
             self.reply = None
         self.status = status
         self.headers = headers
-        code = _status_code(status)
-        if code is None or not 200 <= code < 300:
+        try:
+            code = int(status[:3])
+        except ValueError:
+            code = 0  # not a status line a server would send: leave it to the server
+        if not 200 <= code < 300:
             # R28: preconditions apply to 2xx only; anything else goes through.
             return self._commit(headers, exc_info)
         self.code = code
@@ -332,11 +366,13 @@ class _Exchange:
             if tagger is not None:
                 # Without a Content-Length, taggable only if the body turns out
                 # to be complete (a list), known once the application returns.
-                complete = AutoETag.for_response(code, headers, complete=False) is None
-                self.needs_complete = complete
+                needs_complete = AutoETag.for_response(code, headers, complete=False) is None
+                self.needs_complete = needs_complete
                 self.tagger = tagger
                 self.state = _HOLDING
                 return self.write
+        if self.conditions is None:
+            return self._commit(headers, exc_info)  # only a tag could have changed it
         self._decide(None)
         if self.state == _PASSING:
             return self.server_write
@@ -347,8 +383,6 @@ class _Exchange:
         if state == _PASSING:
             self.server_write(data)
             return
-        if state == _STARTING:
-            raise AssertionError("write() called before start_response (PEP 3333)")
         if data:
             self.output_seen = True
             if state == _HOLDING:
