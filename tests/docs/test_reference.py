@@ -25,7 +25,8 @@ def test_every_public_name_of_the_core_is_documented() -> None:
 def test_every_adapter_module_is_documented() -> None:
     modules = {
         f"condget.{path.stem}"
-        for path in (ROOT / "condget").glob("*.py")
+        for path in Path(condget.__file__).parent.glob("*.py")  # the installed package, too
         if not path.name.startswith("_")
     }
+    assert {"condget.wsgi", "condget.asgi"} <= modules  # found the package's files
     assert modules - DIRECTIVES == set()
