@@ -17,7 +17,6 @@ SCRIPT = """
 import bench_wsgi as bench
 
 groups = [group for group in bench.rows_for("1 KiB", bench.KIB, quick=True)]
-groups.extend(bench.slow_rows(quick=True))
 for rows in groups:
     for row in rows:
         row.per_round = 2
