@@ -202,7 +202,7 @@ def evaluate(
     # Step 1 (R15) and step 2 (R21, R22).
     if if_match is not None:
         members = parse_list(if_match)
-        if members == STAR:
+        if isinstance(members, str):  # "*"
             passes = exists
         elif members is None or etag is None or etag[0]:
             passes = False
@@ -218,7 +218,7 @@ def evaluate(
     get_or_head = method in ("GET", "HEAD")
     if if_none_match is not None:
         members = parse_list(if_none_match)
-        if members == STAR:
+        if isinstance(members, str):  # "*"
             matched = exists
         elif members is None or etag is None:
             matched = False

@@ -396,7 +396,7 @@ def one_input(data: bytes) -> None:
                 wrapped, method, decision, hook_validators.response_headers(), budget
             ), (wrapped, context)
             assert wrapped.error is None or isinstance(wrapped.error, ClientGone), context
-            assert wrapped.messages.index(wrapped.start()) == 0, (wrapped, context)
+            assert wrapped.messages[0] is wrapped.start(), (wrapped, context)
             return
 
     head_as_get = method == "HEAD" and auto_etag and not with_validators

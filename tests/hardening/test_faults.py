@@ -44,7 +44,7 @@ class HookFailure(Exception):
 
 
 # How the application's response looks to condget.
-RESPONSES = {
+RESPONSES: dict[str, dict[str, Any]] = {
     # An ETag of its own: condget decides on the start and streams untouched.
     "app_etag": {"etag": '"v1"', "max_buffer": 1 << 20},
     # No ETag but a length: held back and hashed for an auto-ETag.

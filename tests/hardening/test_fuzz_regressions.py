@@ -59,7 +59,7 @@ def test_wsgi_close_once_when_the_client_leaves_after_the_auto_etag_gave_up() ->
         start_response("200 OK", [("Content-Length", "4")])
         return body
 
-    chain = ConditionalMiddleware(app, max_buffer=1)({"REQUEST_METHOD": "GET"}, start_response)
+    chain: Any = ConditionalMiddleware(app, max_buffer=1)({"REQUEST_METHOD": "GET"}, start_response)
     for count, _ in enumerate(chain, 1):
         if count == 3:
             break  # the server stops iterating, as when the client goes away...

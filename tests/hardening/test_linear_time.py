@@ -71,7 +71,8 @@ def wsgi_request(field: str, value: str) -> Callable[[], object]:
 
     def request() -> object:
         environ = {"REQUEST_METHOD": "GET", key: value}
-        return b"".join(middleware(environ, lambda status, headers, exc_info=None: None))
+        start_response: Any = lambda status, headers, exc_info=None: None  # noqa: E731
+        return b"".join(middleware(environ, start_response))
 
     return request
 
@@ -90,7 +91,7 @@ def asgi_request(field: str, lines: list[str]) -> Callable[[], object]:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Any) -> None:
         pass
 
     def request() -> object:
