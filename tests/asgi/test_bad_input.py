@@ -133,7 +133,7 @@ def test_nul_inside_a_tag_is_not_a_match(mode: str) -> None:
     assert run(MIDDLEWARES[mode](), "GET", [(b"if-match", b'"cur\x00rent", "current"')]) == 412
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=max(150, settings.default.max_examples), deadline=None)
 @given(
     lines=st.lists(st.tuples(st.sampled_from(FIELDS), st.binary(max_size=200)), max_size=6),
     method=st.sampled_from(["GET", "HEAD", "PUT", "DELETE"]),

@@ -99,7 +99,7 @@ def without_etag_added(start: Message, app_start: Message) -> list[Any]:
     return headers
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=max(500, settings.default.max_examples), deadline=None)
 @given(
     status=statuses,
     fields=response_fields,
