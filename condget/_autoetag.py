@@ -24,6 +24,17 @@ _WBITS: Final = {
 _DECOMPRESS_STEP: Final = 64 * 1024  # bounds memory whatever the compression ratio
 
 
+def _has_no_store(cache_control: str) -> bool:
+    # Cache-Control = #cache-directive; a directive is a token, perhaps with
+    # "=" and an argument (RFC 9111 §5.2), and names are case-insensitive.
+    # (A quoted argument holding a comma can only split into pieces that do
+    # not start with a directive name followed by "=" or the end.)
+    for directive in cache_control.split(","):
+        if directive.split("=", 1)[0].strip(" \t").lower() == "no-store":
+            return True
+    return False
+
+
 class AutoETag:
     """Computes the entity-tag condget adds to a 2xx response that has none.
 
@@ -46,12 +57,25 @@ class AutoETag:
     __slots__ = ("_decompressor", "_empty", "_failed", "_hasher")
 
     def __init__(self, content_coding: str | None = None) -> None:
-        """Start tagging a body sent with ``content_coding`` (``None``: identity)."""
+        """Start tagging a body sent with ``content_coding``: ``None`` (identity) or one of ours.
+
+        Raises:
+            ValueError: A content-coding whose identity bytes cannot be
+                recovered (``br``, ``zstd``...): hashing its bytes as if they
+                were the content would break the tag's promise.
+        """
         self._hasher = ETagHasher()
         self._empty = True
         self._failed = False
-        wbits = _WBITS.get(content_coding) if content_coding else None
-        self._decompressor = None if wbits is None else zlib.decompressobj(wbits)
+        if content_coding is None:
+            self._decompressor = None
+        elif content_coding in _WBITS:
+            self._decompressor = zlib.decompressobj(_WBITS[content_coding])
+        else:
+            raise ValueError(
+                f"cannot recover the content of a {content_coding!r} body; "
+                f"known codings: {', '.join(sorted(_WBITS))}"
+            )
 
     @classmethod
     def for_response(cls, status: int, headers: Headers, *, complete: bool) -> AutoETag | None:
@@ -80,7 +104,7 @@ class AutoETag:
             lowered = name.lower()
             if lowered in ("etag", "content-range"):
                 return None
-            if lowered == "cache-control" and "no-store" in value.lower():
+            if lowered == "cache-control" and _has_no_store(value):
                 return None
             if lowered == "content-type" and value.lower().startswith("text/event-stream"):
                 return None

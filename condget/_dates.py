@@ -14,6 +14,8 @@ from ._abnf import ASCTIME_DATE, IMF_FIXDATE, MONTHS, RFC850_DATE
 from ._errors import InvalidValidatorError
 
 __all__ = [
+    "MAX_SECONDS",
+    "MIN_SECONDS",
     "Timestamp",
     "format_http_date",
     "parse_http_date",
@@ -29,8 +31,8 @@ _MONTH_NAMES: Final = tuple(MONTHS)
 _DAYS_IN_MONTH: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DAYS_BEFORE_MONTH: Final = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 _TWO: Final = {f"{number:02d}": number for number in range(100)}
-_MIN_SECONDS: Final = -62135596800  # 0001-01-01T00:00:00Z
-_MAX_SECONDS: Final = 253402300800  # 10000-01-01T00:00:00Z
+MIN_SECONDS: Final = -62135596800  # 0001-01-01T00:00:00Z
+MAX_SECONDS: Final = 253402300800  # 10000-01-01T00:00:00Z
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_SECOND: Final = timedelta(seconds=1)
 
@@ -135,7 +137,7 @@ def parse_http_date(value: str) -> datetime | None:
     year, month, day, hour, minute, second = fields
     if second == 60:
         seconds = parse_http_date_seconds(value)
-        if seconds is None or seconds >= _MAX_SECONDS:  # 9999-12-31 23:59:60
+        if seconds is None or seconds >= MAX_SECONDS:  # 9999-12-31 23:59:60
             return None
         return datetime.fromtimestamp(seconds, UTC)
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
@@ -170,7 +172,7 @@ def to_seconds(value: Timestamp | str) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         # An IMF-fixdate has a four-digit year: 0001-01-01 to 9999-12-31,
         # in UTC (an aware datetime near either end can fall outside).
-        if not _MIN_SECONDS <= value < _MAX_SECONDS:
+        if not MIN_SECONDS <= value < MAX_SECONDS:
             raise InvalidValidatorError(
                 f"POSIX time {value!r} is outside the years 1 to 9999 an HTTP-date can hold"
             )

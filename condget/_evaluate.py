@@ -6,7 +6,7 @@ import time
 from typing import Final
 
 from ._abnf import OWS
-from ._dates import Timestamp, parse_http_date_seconds, to_seconds
+from ._dates import MAX_SECONDS, MIN_SECONDS, Timestamp, parse_http_date_seconds, to_seconds
 from ._errors import InvalidValidatorError
 from ._etag import ETag, _Any, check_list, list_has_member
 from ._headers import Conditions, Headers
@@ -84,18 +84,22 @@ def evaluate(
         InvalidValidatorError: ``etag`` or ``last_modified`` is malformed.
             These come from the application, so they fail loudly.
     """
+    # The application's values are checked first, whatever the request: a
+    # bad one fails on every request, not only on those that consult it.
+    if isinstance(etag, str):
+        etag = ETag.parse(etag)
+    elif etag is not None and not isinstance(etag, ETag):
+        raise InvalidValidatorError(f"not an entity-tag: {etag!r}")
+    if last_modified is not None and not (
+        type(last_modified) is int and MIN_SECONDS <= last_modified < MAX_SECONDS
+    ):
+        last_modified = to_seconds(last_modified)
     if not isinstance(headers, Conditions):
         headers = Conditions.from_headers(headers)
     if status is not None and not (200 <= status < 300 or status == 412):
         return _PROCEED  # §13.2.1 (R28)
     if method in _SELECTS_NOTHING:
         return _PROCEED  # R29
-    if isinstance(etag, str):
-        etag = ETag.parse(etag)
-    elif etag is not None and not isinstance(etag, ETag):
-        raise InvalidValidatorError(f"not an entity-tag: {etag!r}")
-    if last_modified is not None and type(last_modified) is not int:
-        last_modified = to_seconds(last_modified)
     if not exists:
         # Validators describe a current representation; without one there
         # is nothing for a tag or a date to match.
@@ -106,9 +110,15 @@ def evaluate(
         require_precondition
         and method not in _SAFE
         and if_match is None
-        and if_unmodified_since is None
-        # RFC 6585 §3: the request must name the state it expects; for a
-        # create, that is If-None-Match: * (§13.1.2).
+        # RFC 6585 §3: the request must name the state it expects. An
+        # If-Unmodified-Since counts only when it will be evaluated (R21: an
+        # invalid date, or a resource without one, makes it ignored); for a
+        # create, If-None-Match: * names the state "absent" (§13.1.2).
+        and (
+            if_unmodified_since is None
+            or last_modified is None
+            or parse_http_date_seconds(if_unmodified_since) is None
+        )
         and (if_none_match is None or if_none_match.strip(OWS) != "*")
     ):
         return _REQUIRED

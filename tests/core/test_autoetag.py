@@ -189,3 +189,27 @@ def test_etag_can_be_asked_twice(coding: str | None) -> None:
     assert auto is not None
     auto.update(BODY if coding is None else gzip.compress(BODY))
     assert auto.etag() == auto.etag() == identity_tag(BODY)
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "gzip, br", "compress"])
+def test_direct_construction_refuses_a_coding_it_cannot_decode(coding: str) -> None:
+    # Hashing br bytes as if they were the content would let one tag name two
+    # contents' worth of encodings; only gzip and deflate can be undone here.
+    with pytest.raises(ValueError, match="cannot recover"):
+        AutoETag(coding)
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "tagged"),
+    [
+        pytest.param("no-store", False, id="no_store"),
+        pytest.param("private, NO-STORE", False, id="case_insensitive"),
+        pytest.param('no-cache="x", no-store', False, id="after_quoted_argument"),
+        pytest.param("max-age=60, x-no-store-ish", True, id="extension_containing_no_store"),
+        pytest.param('private="no-store"', True, id="no_store_inside_an_argument"),
+        pytest.param("no-storex", True, id="longer_token"),
+    ],
+)
+def test_no_store_is_matched_as_a_directive(cache_control: str, tagged: bool) -> None:
+    headers = [("Cache-Control", cache_control), ("Content-Length", "1")]
+    assert (AutoETag.for_response(200, headers, complete=False) is not None) is tagged

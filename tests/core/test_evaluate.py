@@ -305,11 +305,43 @@ def test_invalid_last_modified_raises(last_modified: Any, message: str) -> None:
         evaluate("GET", {}, last_modified=last_modified)
 
 
-def test_validators_are_checked_only_when_preconditions_apply() -> None:
-    # A response that §13.2.1 excludes (R28, R29) is passed through before
-    # anything is parsed: even a malformed application value is not looked at.
-    assert evaluate("GET", {}, etag="bad", status=404).status is None
-    assert evaluate("OPTIONS", {}, last_modified="bad").status is None
+@pytest.mark.parametrize(
+    ("method", "status", "validators"),
+    [
+        pytest.param("GET", 404, {"etag": "bad"}, id="excluded_status_bad_etag"),
+        pytest.param("OPTIONS", 200, {"last_modified": "bad"}, id="options_bad_date"),
+        pytest.param("GET", 200, {"last_modified": 10**20}, id="int_date_out_of_range"),
+    ],
+)
+def test_validators_are_checked_on_every_request(
+    method: str, status: int, validators: dict[str, object]
+) -> None:
+    # The application's mistake fails on every request, not only on those
+    # whose preconditions consult it (R28/R29 would skip evaluating them).
+    with pytest.raises(InvalidValidatorError):
+        evaluate(method, {}, status=status, **validators)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("headers", "last_modified", "status"),
+    [
+        pytest.param({}, LM, 428, id="no_precondition"),
+        pytest.param({"If-Unmodified-Since": LM_IMF}, LM, None, id="valid_ius_guards"),
+        pytest.param({"If-Unmodified-Since": "yesterday"}, LM, 428, id="invalid_ius_is_ignored"),
+        pytest.param({"If-Unmodified-Since": LM_IMF}, None, 428, id="ius_without_last_modified"),
+        pytest.param({"If-Match": "garbage"}, LM, 412, id="invalid_if_match_still_guards"),
+    ],
+)
+def test_require_precondition_counts_only_preconditions_that_will_be_evaluated(
+    headers: dict[str, str], last_modified: int | None, status: int | None
+) -> None:
+    # R21: an If-Unmodified-Since that is not a date, or a resource without a
+    # modification date, is ignored; letting it satisfy the 428 check would let
+    # the write through unguarded (RFC 6585 §3).
+    decision = evaluate(
+        "PUT", headers, etag='"v"', last_modified=last_modified, require_precondition=True
+    )
+    assert decision.status == status
 
 
 def test_missing_resource_has_no_validators() -> None:

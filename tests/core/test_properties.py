@@ -332,12 +332,18 @@ def reference(
     if_range = fields.get("if-range")
     range_ = fields.get("range")
 
-    # RFC 6585 §3: 428 for an unsafe method that names no expected state.
+    # RFC 6585 §3: 428 for an unsafe method that names no expected state; an
+    # If-Unmodified-Since names one only if it will be evaluated (R21).
+    guarded_by_date = (
+        if_unmodified_since is not None
+        and last_modified is not None
+        and ref_date(if_unmodified_since) is not None
+    )
     if (
         require_precondition
         and method not in ("GET", "HEAD")
         and if_match is None
-        and if_unmodified_since is None
+        and not guarded_by_date
         and (if_none_match is None or if_none_match.strip(" \t") != "*")
     ):
         return (Outcome.PRECONDITION_REQUIRED, None, False)
