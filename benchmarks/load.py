@@ -204,7 +204,7 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path) -
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited:\n{log.read_text()}")
+            raise RuntimeError(f"{process.args!r} exited:\n{log.read_text()}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/page")
@@ -213,7 +213,7 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path) -
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{process.args} did not answer in 30 s:\n{log.read_text()}")
+    raise RuntimeError(f"{process.args!r} did not answer in 30 s:\n{log.read_text()}")
 
 
 def validators(port: int) -> list[str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,15 +50,22 @@ _CACHEABLE = [
     ("Last-Modified", LAST_MODIFIED),
 ]
 
+
+@dataclass
+class Note:
+    version: int
+    text: str
+
+
 # The note "database", shared by a server's threads.
 _lock = threading.Lock()
-_note = {"version": 1, "text": "Buy milk."}
+_note = Note(version=1, text="Buy milk.")
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 def _note_etag() -> str:
-    return f'"v{_note["version"]}"'
+    return f'"v{_note.version}"'
 
 
 def respond(method: str, path: str, body: bytes) -> Response:
@@ -69,13 +77,13 @@ def respond(method: str, path: str, body: bytes) -> Response:
         return 200, list(_CACHEABLE), PAGE
     if path == "/notes/1" and read:
         with _lock:
-            text = _note["text"].encode()
+            text = _note.text.encode()
             etag = _note_etag()
         return 200, [("Content-Type", "text/plain"), ("ETag", etag)], text
     if path == "/notes/1" and method == "PUT":
         with _lock:
-            _note["version"] += 1
-            _note["text"] = body.decode()
+            _note.version += 1
+            _note.text = body.decode()
             etag = _note_etag()
         return 204, [("ETag", etag)], b""
     return 404, [("Content-Type", "text/plain")], b"not found\n"
