@@ -16,6 +16,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -33,6 +34,7 @@ def _load_example() -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would: dataclasses look it up
     spec.loader.exec_module(module)
     return module
 
