@@ -91,7 +91,11 @@ def _wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
     return _Body(path, chunks())
 
 
-_wrapped_wsgi = WSGIMiddleware(_wsgi_app, validators=lambda environ: _hook(environ["PATH_INFO"]))
+# max_buffer of one chunk: a client that has read 256 KiB of the stream is
+# surely past what condget held, in the part it streams.
+_wrapped_wsgi = WSGIMiddleware(
+    _wsgi_app, max_buffer=len(CHUNK), validators=lambda environ: _hook(environ["PATH_INFO"])
+)
 
 
 def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
@@ -132,7 +136,9 @@ async def _asgi_app(scope: Any, receive: Any, send: Any) -> None:
     done[path] += 1
 
 
-_wrapped_asgi = ASGIMiddleware(_asgi_app, validators=lambda scope: _hook(scope["path"]))
+_wrapped_asgi = ASGIMiddleware(
+    _asgi_app, max_buffer=len(CHUNK), validators=lambda scope: _hook(scope["path"])
+)
 
 
 async def asgi(scope: Any, receive: Any, send: Any) -> None:
