@@ -8,6 +8,7 @@ python3 dev.py matrix   the core tests on every other CPython >= 3.11 found
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -78,15 +79,24 @@ def package(args: list[str]) -> None:
     run(python, "scripts/check_package.py", *args)
 
 
+def find_python(version: str) -> str | None:
+    """A working ``python<version>``: on PATH, or installed by pyenv (whose shims may refuse)."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(glob.glob(str(Path.home() / f".pyenv/versions/{version}.*/bin/python3")))
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        probe = subprocess.run([candidate, "--version"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
 def matrix(args: list[str]) -> None:
     for version in ("3.12", "3.13"):
-        found = shutil.which(f"python{version}")
+        found = find_python(version)
         if found is None:
             print(f"python{version} not found: skipped")
-            continue
-        probe = subprocess.run([found, "--version"], capture_output=True, check=False)
-        if probe.returncode != 0:
-            print(f"python{version} does not run here: skipped")
             continue
         python = ensure_venv(ROOT / f".venv-{version}", found, "test")
         run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CORE_TESTS, *args)
