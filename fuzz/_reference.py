@@ -195,7 +195,13 @@ def evaluate(
         require
         and method not in ("GET", "HEAD", "OPTIONS", "TRACE")
         and if_match is None
-        and if_unmodified_since is None
+        # An If-Unmodified-Since names the expected state only if it will be
+        # evaluated: a valid date, and a resource that has one (R21).
+        and (
+            if_unmodified_since is None
+            or last_modified is None
+            or parse_date(if_unmodified_since) is None
+        )
         and (if_none_match is None or if_none_match.strip(OWS) != STAR)
     ):
         return 428, False  # RFC 6585 §3
