@@ -135,7 +135,7 @@ class Row:
     contender: str
     app: App
     scope: dict[str, Any]
-    per_round: int
+    per_round: int = 1
     samples: list[float] = field(default_factory=list)
     baseline: Row | None = None
 
@@ -152,12 +152,11 @@ async def measure(row: Row) -> float:
     return (time.perf_counter() - began) / n * 1e6
 
 
-def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
+def rows_for(size_name: str, size: int) -> list[list[Row]]:
     """Groups of rows; the rows of a group run interleaved, against the group's first (bare)."""
     body = bytes(random.Random(size).getrandbits(8) for _ in range(min(size, 4096))) * (
         size // min(size, 4096)
     )
-    n = 5 if size >= MIB else (200 if quick else 2000)
     tagged = bare_app(body, etag=True)
     untagged = bare_app(body, etag=False)
     plain = scope_with()
@@ -167,7 +166,7 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
     big_buffer = 16 * MIB
 
     def group(scenario: str, *entries: tuple[str, App, dict[str, Any]]) -> list[Row]:
-        rows = [Row(scenario, size_name, name, app, scope, n) for name, app, scope in entries]
+        rows = [Row(scenario, size_name, name, app, scope) for name, app, scope in entries]
         for row in rows[1:]:
             row.baseline = rows[0]
         return rows
@@ -218,7 +217,7 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
     ]
 
 
-def slow_rows(quick: bool) -> list[Row]:
+def slow_rows() -> list[Row]:
     body = b"x" * KIB
 
     async def slow_endpoint(scope: Any, receive: Any, send: Any) -> None:
@@ -229,24 +228,25 @@ def slow_rows(quick: bool) -> list[Row]:
         return Validators(APP_ETAG.decode(), headers={"Cache-Control": "no-cache"})
 
     match = scope_with((b"if-none-match", APP_ETAG))
-    bare = Row(
-        "pre-dispatch 304, 50 ms endpoint", "1 KiB", "bare app (200)", slow_endpoint, match, 2
-    )
+    bare = Row("pre-dispatch 304, 50 ms endpoint", "1 KiB", "bare app (200)", slow_endpoint, match)
     condget = Row(
         "pre-dispatch 304, 50 ms endpoint",
         "1 KiB",
         "condget, validators hook",
         ConditionalMiddleware(slow_endpoint, validators=hook),
         match,
-        200 if quick else 2000,
         baseline=bare,
     )
     return [bare, condget]
 
 
-async def run(groups: list[list[Row]], rounds: int) -> None:
+async def run(groups: list[list[Row]], rounds: int, batch_seconds: float) -> None:
     for row in (row for rows in groups for row in rows):
-        await measure(Row(row.scenario, row.size, row.contender, row.app, row.scope, 1))  # warm up
+        # Warm up, then size the batch so that it takes about batch_seconds:
+        # enough requests that the clock's resolution and the loop do not count.
+        row.per_round = 1
+        once = max(await measure(row), await measure(row)) / 1e6
+        row.per_round = max(1, min(5000, round(batch_seconds / once)))
     for _ in range(rounds):
         for rows in groups:
             order = list(rows)
@@ -324,11 +324,11 @@ def targets(groups: list[list[Row]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help="fewer requests per round")
+    parser.add_argument("--quick", action="store_true", help="shorter batches")
     args = parser.parse_args()
-    groups = [group for name, size in SIZES.items() for group in rows_for(name, size, args.quick)]
-    groups.append(slow_rows(args.quick))
-    asyncio.run(run(groups, args.rounds))
+    groups = [group for name, size in SIZES.items() for group in rows_for(name, size)]
+    groups.append(slow_rows())
+    asyncio.run(run(groups, args.rounds, 0.002 if args.quick else 0.02))
     print(table(groups))
     print(targets(groups))
 
