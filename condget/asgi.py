@@ -79,10 +79,13 @@ class ConditionalMiddleware:
         validators: A pre-dispatch hook: a function, plain or ``async``, of
             the ASGI scope that returns the target resource's
             :class:`condget.Validators` before the application runs, or
-            ``None`` to leave the request to the response side. With
-            validators, a 304, 412 or 428 is answered without calling the
-            application, for every method (R36); otherwise the application
-            runs and its response is sent unchanged.
+            ``None`` to leave the request to the response side (GET and
+            HEAD; other methods go through untouched). With validators, a
+            304, 412 or 428 is answered without calling the application,
+            for every method (R36); otherwise the application runs, and a
+            2xx GET/HEAD response gets the hook's fields it lacks
+            (``ETag``, ``Last-Modified``, ``Validators.headers``), so that
+            it advertises what later requests are checked against.
         require_precondition: Answer 428 Precondition Required to a
             state-changing request with no ``If-Match``,
             ``If-Unmodified-Since`` or ``If-None-Match: *`` (RFC 6585 §3).
