@@ -296,6 +296,7 @@ class _Exchange:
     reply: Reply | None = None
     status = ""
     code = 0
+    last_modified: int | None = None
     server_write: _Write = staticmethod(_discard)
 
     def __init__(
@@ -361,7 +362,12 @@ class _Exchange:
         self.code = code
         if self.fill is not None:
             return self._commit(_filled(headers, self.fill), exc_info)
-        if self.auto_etag and not _has_etag(headers):
+        etag = None
+        if self.conditions is not None:
+            validators = Validators.from_response_headers(headers)
+            etag = validators.etag
+            self.last_modified = validators.last_modified
+        if self.auto_etag and etag is None and not _has_etag(headers):
             tagger = AutoETag.for_response(code, headers, complete=True)
             if tagger is not None:
                 # Without a Content-Length, taggable only if the body turns out
@@ -373,7 +379,7 @@ class _Exchange:
                 return self.write
         if self.conditions is None:
             return self._commit(headers, exc_info)  # only a tag could have changed it
-        self._decide(None)
+        self._decide(etag, headers)
         if self.state == _PASSING:
             return self.server_write
         return self.write
@@ -406,18 +412,17 @@ class _Exchange:
                 write(bytes(chunk) if isinstance(chunk, bytearray) else chunk)
         return write
 
-    def _decide(self, tag: ETag | None) -> None:
-        """Evaluate the preconditions against the response's validators, then commit or reply."""
-        headers = self.headers
-        if tag is not None:
-            headers = [*headers, ("ETag", str(tag))]
+    def _decide(self, etag: ETag | None, headers: list[tuple[str, str]]) -> None:
+        """Evaluate the preconditions against the response's validators, then commit or reply.
+
+        ``etag`` is the response's (or the auto-ETag just added to ``headers``).
+        """
         if self.conditions is not None:
-            validators = Validators.from_response_headers(headers)
             decision = evaluate(
                 self.method,
                 self.conditions,
-                etag=validators.etag,
-                last_modified=validators.last_modified,
+                etag=etag,
+                last_modified=self.last_modified,
                 status=self.code,
             )
             if decision.outcome is not Outcome.PROCEED:
@@ -446,7 +451,7 @@ class _Exchange:
         if self.held_size > self.max_buffer:
             # Too long to hold: no tag, and the rest streams as it comes.
             self.tagger = None
-            self._decide(None)
+            self._decide(None, self.headers)
 
     def _take(self, chunk: bytes) -> None:
         """A chunk of the application's iterable, read before the response was handed on."""
@@ -470,7 +475,7 @@ class _Exchange:
             if self.needs_complete and not isinstance(body, list | tuple):
                 # No length and not complete: perhaps an open-ended stream,
                 # which must never be held back.
-                self._decide(None)
+                self._decide(None, self.headers)
             else:
                 rest = iterator = iter(rest)
                 for chunk in iterator:
@@ -479,7 +484,11 @@ class _Exchange:
                         break
                 else:
                     assert self.tagger is not None
-                    self._decide(self.tagger.etag())
+                    tag = self.tagger.etag()
+                    headers = self.headers
+                    if tag is not None:
+                        headers = [*headers, ("ETag", str(tag))]
+                    self._decide(tag, headers)
         if self.state == _REPLYING:
             _close(body)
             assert self.reply is not None
