@@ -426,9 +426,41 @@ def test_body_passing_max_buffer_is_flushed_and_streamed_untagged(chunks: list[b
 
 
 def test_body_of_exactly_max_buffer_is_tagged() -> None:
+    """max_buffer counts the body and 256 bytes per message held (what holding one costs)."""
     app = app_sending(chunks=[b"x" * 8, b"x" * 8])
-    response = response_of(call(ConditionalMiddleware(app, max_buffer=16)))
+    response = response_of(call(ConditionalMiddleware(app, max_buffer=16 + 2 * 256)))
     assert response.header("etag") == auto_tag(b"x" * 16)
+    response = response_of(call(ConditionalMiddleware(app, max_buffer=16 + 2 * 256 - 1)))
+    assert response.header("etag") is None
+
+
+def test_tiny_messages_cannot_hold_many_times_max_buffer() -> None:
+    """A body in 1-byte messages is released after max_buffer / 257 of them, not max_buffer."""
+    held: list[int] = []
+    sent: list[Message] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"60000")],
+            }
+        )
+        for _ in range(60_000):
+            if sent:
+                break
+            held.append(1)
+            await send({"type": "http.response.body", "body": b"x", "more_body": True})
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    asyncio.run(ConditionalMiddleware(app, max_buffer=64 * 1024)(scope(), receive, send))
+    assert len(held) == 64 * 1024 // 257 + 1
 
 
 def test_over_max_buffer_304_still_comes_from_last_modified() -> None:
