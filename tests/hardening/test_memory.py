@@ -30,21 +30,7 @@ def test_peak_extra_memory_stays_under_max_buffer(
     assert result["extra"] < max_buffer + 64 * KIB, result
 
 
-@pytest.mark.parametrize(
-    "adapter",
-    [
-        "wsgi",
-        pytest.param(
-            "asgi",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="condget.asgi's max_buffer counts the body bytes it holds, not what "
-                "holding them costs: each held message is a dict (~230 B), so 16-byte chunks "
-                "hold ~15x max_buffer, 1-byte chunks ~220x",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("adapter", ["wsgi", "asgi"])
 def test_tiny_chunks_hold_no_more_than_max_buffer(adapter: str) -> None:
     # An application that streams small pieces (lines, records) under a
     # Content-Length that allows an auto-ETag: condget holds them until
