@@ -29,6 +29,8 @@ def header_items(headers: Headers) -> HeaderPairs:
     # multi-value mappings (werkzeug, Starlette, Django) list every line there.
     # So does email.message.Message (http.server's headers), which is no
     # Mapping but iterates over its names too.
+    if type(headers) is list:
+        return headers  # what adapters pass: no need to ask further
     if isinstance(headers, Mapping) or hasattr(headers, "items"):
         return headers.items()
     return headers
@@ -77,18 +79,30 @@ class Conditions(NamedTuple):
                 Starlette, Django and ``email.message`` headers, or a ``dict``)
                 or an iterable of ``(name, value)`` pairs.
         """
-        lines: list[list[str]] | None = None
+        found: list[str | None] | None = None
+        repeated: dict[int, list[str]] | None = None
         for name, value in header_items(headers):
             index = _FIELDS.get(name.lower())
-            if index is not None:
-                if lines is None:
-                    lines = [[], [], [], [], [], []]
-                lines[index].append(value)
-        if lines is None:
+            if index is None:
+                continue
+            if found is None:
+                found = [None, None, None, None, None, None]
+            earlier = found[index]
+            if earlier is None:
+                found[index] = value
+            else:
+                # Joined once per field at the end: linear in the number of
+                # lines, where joining line by line would copy the growing
+                # value every time.
+                if repeated is None:
+                    repeated = {}
+                repeated.setdefault(index, [earlier]).append(value)
+        if found is None:
             return _NONE
-        # One join per field at the end: linear in the number of lines, where
-        # joining line by line would copy the growing value every time.
-        return cls._make([", ".join(values) if values else None for values in lines])
+        if repeated is not None:
+            for index, values in repeated.items():
+                found[index] = ", ".join(values)
+        return cls._make(found)
 
 
 _NONE: Final = Conditions()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
+from typing import Final
 
 from ._dates import Timestamp, format_http_date, parse_http_date_seconds, to_seconds
 from ._errors import InvalidValidatorError
@@ -14,6 +16,14 @@ __all__ = ["Decision", "ETagLike", "Outcome", "Precondition", "Validators"]
 
 ETagLike = ETag | str
 """An entity-tag as an :class:`ETag` or in header form (``'"v1"'``, ``'W/"v1"'``)."""
+
+
+# An application sends the same few ETag and Last-Modified values over and
+# over, so the response side remembers what they parse to. Only application
+# values go in (never a client's, which could churn the cache), and the
+# bound keeps the memory fixed.
+_response_etag: Final = functools.lru_cache(maxsize=4096)(ETag.parse_or_none)
+_response_date: Final = functools.lru_cache(maxsize=4096)(parse_http_date_seconds)
 
 
 class Outcome(enum.Enum):
@@ -129,11 +139,11 @@ class Validators:
         """
         etag = last_modified = None
         for name, value in header_items(headers):
-            lowered = name.lower()
-            if lowered == "etag":
-                etag = ETag.parse_or_none(value)
-            elif lowered == "last-modified":
-                last_modified = parse_http_date_seconds(value)
+            size = len(name)  # cheaper than lowering every name
+            if size == 4 and name.lower() == "etag":
+                etag = _response_etag(value)
+            elif size == 13 and name.lower() == "last-modified":
+                last_modified = _response_date(value)
         validators = object.__new__(cls)
         object.__setattr__(validators, "etag", etag)
         object.__setattr__(validators, "last_modified", last_modified)
