@@ -102,7 +102,7 @@ class Conditions(NamedTuple):
         if repeated is not None:
             for index, values in repeated.items():
                 found[index] = ", ".join(values)
-        return cls._make(found)
+        return tuple.__new__(cls, found)
 
 
 _NONE: Final = Conditions()
