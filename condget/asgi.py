@@ -17,6 +17,7 @@ pattern of Starlette's ``GZipMiddleware``), never on the middleware.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Final
@@ -151,7 +152,16 @@ class ConditionalMiddleware:
             # An auto-ETag is a hash of the body, which the application sends
             # only for GET; HEAD must carry the tag GET would (§9.3.2, R31).
             scope = dict(scope, method="GET")
-        await self.app(scope, receive, responder)
+        try:
+            await self.app(scope, receive, responder)
+        except Exception:
+            if responder.state == _HOLD_START or responder.state == _BUFFER:
+                # Without condget the server would already have what the
+                # application sent before failing: send it, so the client sees
+                # the same response cut short, then let the error go on.
+                with contextlib.suppress(Exception):
+                    await responder.app_returned()
+            raise
         if responder.state == _HOLD_START or responder.state == _BUFFER:
             await responder.app_returned()
 
