@@ -290,6 +290,7 @@ class _Exchange:
     state = _STARTING
     returned = False
     output_seen = False
+    body_closed = False
     held_size = 0
     tagger: AutoETag | None = None
     needs_complete = False
@@ -325,9 +326,25 @@ class _Exchange:
             return body  # the common case: the server gets the app's own iterable
         try:
             return self._finish(body)
-        except BaseException:
-            _close(body)  # PEP 3333: the server never sees this iterable, so close it here
+        except Exception as error:
+            if self.state == _HOLDING and self.output_seen and not self.head:
+                # Without condget the server would already have sent the headers
+                # and these bytes: send them, then the error, so that the client
+                # sees the response cut short exactly as it would without condget.
+                self._commit(self.headers)
+                return _Chain(self.held, (), body, error)
+            self._close_once(body)
             raise
+        except BaseException:
+            self._close_once(body)
+            raise
+
+    def _close_once(self, body: Iterable[bytes]) -> None:
+        # PEP 3333: the server never sees this iterable, so condget closes it,
+        # once, even when close() itself raises.
+        if not self.body_closed:
+            self.body_closed = True
+            _close(body)
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
@@ -490,11 +507,11 @@ class _Exchange:
                         headers = [*headers, ("ETag", str(tag))]
                     self._decide(tag, headers)
         if self.state == _REPLYING:
-            _close(body)
+            self._close_once(body)
             assert self.reply is not None
             return _send(self.reply, self.server_start_response, self.method)
         if self.head:
-            _close(body)
+            self._close_once(body)
             return []
         return _Chain(self.held, rest, body)
 
@@ -502,26 +519,45 @@ class _Exchange:
 class _Chain:
     """The body the server gets: held chunks, then the rest of the application's iterable.
 
-    ``close()`` reaches the application's iterable exactly once, whether the
-    server reads to the end or stops early (PEP 3333).
+    Or, when the application failed while condget held its body, the held
+    chunks and then the application's exception.
+
+    An iterator rather than a generator: a generator delegating with ``yield
+    from`` would close the application's iterable itself when the server
+    drops it early, and the server's ``close()`` would then close it again.
+    ``close()`` reaches the application's iterable exactly once (PEP 3333).
     """
 
-    __slots__ = ("_held", "_rest", "_source")
+    __slots__ = ("_error", "_held", "_iterator", "_rest", "_source")
 
     def __init__(
-        self, held: list[bytes | bytearray], rest: Iterable[bytes], source: Iterable[bytes]
+        self,
+        held: list[bytes | bytearray],
+        rest: Iterable[bytes],
+        source: Iterable[bytes],
+        error: Exception | None = None,
     ) -> None:
         held.reverse()  # popped from the end, so each chunk is freed once sent
         self._held = held
         self._rest = rest
+        self._iterator: Iterator[bytes] | None = None
         self._source: Iterable[bytes] | None = source
+        self._error = error  # the application's failure, raised after the held chunks
 
     def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
         held = self._held
-        while held:
+        if held:
             chunk = held.pop()
-            yield bytes(chunk) if isinstance(chunk, bytearray) else chunk  # PEP 3333: bytes
-        yield from self._rest
+            return bytes(chunk) if isinstance(chunk, bytearray) else chunk  # PEP 3333: bytes
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._iterator is None:
+            self._iterator = iter(self._rest)
+        return next(self._iterator)
 
     def close(self) -> None:
         source, self._source = self._source, None

@@ -57,13 +57,18 @@ def test_close_is_called_exactly_once(path: str, mode: str) -> None:
     assert app.closed == 1
 
 
+@pytest.mark.parametrize("stop_after", [1, 2])
 @pytest.mark.parametrize("max_buffer", [0, 4, 1024], ids=["overflow_at_once", "overflow", "held"])
 @pytest.mark.parametrize("mode", [ITERATOR, LAZY])
 @pytest.mark.parametrize("path", PATHS)
-def test_close_once_when_the_server_stops_early(path: str, mode: str, max_buffer: int) -> None:
+def test_close_once_when_the_server_stops_early(
+    path: str, mode: str, max_buffer: int, stop_after: int
+) -> None:
+    # stop_after=2 with an overflow stops in the streamed rest, past the held chunks.
     headers, tagged, method = PATHS[path]
     app = app_with(mode, tagged=tagged)
-    serve(ConditionalMiddleware(app, max_buffer=max_buffer), environ(method, headers), stop_after=1)
+    env = environ(method, headers)
+    serve(ConditionalMiddleware(app, max_buffer=max_buffer), env, stop_after=stop_after)
     assert app.closed == 1
 
 
@@ -94,6 +99,73 @@ def test_a_second_close_from_the_server_does_not_reach_the_app() -> None:
     body: Any = ConditionalMiddleware(app, max_buffer=4)(environ("GET"), lambda *args: None)
     body.close()
     body.close()
+    assert app.closed == 1
+
+
+class CloseError(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [("GET", [("If-None-Match", ETAG)]), ("GET", [("If-Match", '"v0"')]), ("HEAD", [])],
+    ids=["not_modified", "precondition_failed", "head_answered_from_get"],
+)
+def test_a_close_that_raises_is_not_called_again(method: str, headers: Any) -> None:
+    closed: list[str] = []
+
+    class Body(list[bytes]):
+        def close(self) -> None:
+            closed.append("close")
+            raise CloseError
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("ETag", ETAG)])
+        return Body([b"hello"])
+
+    with pytest.raises(CloseError):  # reaches the server, as it would without condget
+        ConditionalMiddleware(app)(environ(method, headers), lambda *args: None)
+    assert closed == ["close"]
+
+
+@pytest.mark.parametrize("headers", [[], [("If-None-Match", '"x"')]], ids=["plain", "conditional"])
+def test_a_failure_mid_body_while_held_looks_as_without_condget(headers: Any) -> None:
+    # Without condget the server has sent the start and the first chunk when the
+    # application fails; condget holding them for the auto-ETag must not turn
+    # that truncated 200 into a 500.
+    def run(wrap: bool) -> tuple[Any, list[bytes], App, BaseException]:
+        app = app_with(ITERATOR, tagged=False, error=Boom())
+        started: list[Any] = []
+        got: list[bytes] = []
+        body = (ConditionalMiddleware(app) if wrap else app)(
+            environ("GET", headers), lambda *args: started.append(args[:2])
+        )
+        iterator = iter(body)
+        error: BaseException | None = None
+        while error is None:
+            try:
+                got.append(next(iterator))
+            except Boom as raised:
+                error = raised
+        body.close()  # type: ignore[attr-defined]
+        return started, got, app, error
+
+    bare_started, bare_got, _, _ = run(False)
+    started, got, app, error = run(True)
+    assert started == bare_started  # the app's own 200 and fields, no auto-ETag
+    assert b"".join(got) == b"".join(bare_got) == BODY[0] + BODY[1] + BODY[2]
+    assert error is app.error  # the very exception the application raised
+    assert app.closed == 1
+
+
+class Halt(BaseException):
+    """Not an Exception (like KeyboardInterrupt): it stops the request outright."""
+
+
+def test_a_base_exception_while_held_closes_and_propagates() -> None:
+    app = app_with(ITERATOR, tagged=False, error=Halt())
+    with pytest.raises(Halt):
+        serve(ConditionalMiddleware(app), environ("GET"))
     assert app.closed == 1
 
 
