@@ -268,6 +268,16 @@ def _has_etag(headers: list[tuple[str, str]]) -> bool:
     return False
 
 
+def _longer_than(headers: list[tuple[str, str]], limit: int) -> bool:
+    # A body that says it is over the limit would only be held to be given up:
+    # stream it from its first byte. A Content-Length that says less is not
+    # trusted: held bytes are counted.
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == "content-length":
+            return value.strip(" \t").isdigit() and int(value) > limit
+    return False
+
+
 def _filled(headers: list[tuple[str, str]], validators: Validators) -> list[tuple[str, str]]:
     present = {name.lower() for name, _ in headers}
     missing = [(n, v) for n, v in validators.response_headers() if n.lower() not in present]
@@ -386,7 +396,7 @@ class _Exchange:
             self.last_modified = validators.last_modified
         if self.auto_etag and etag is None and not _has_etag(headers):
             tagger = AutoETag.for_response(code, headers, complete=True)
-            if tagger is not None:
+            if tagger is not None and not _longer_than(headers, self.max_buffer):
                 # Without a Content-Length, taggable only if the body turns out
                 # to be complete (a list), known once the application returns.
                 needs_complete = AutoETag.for_response(code, headers, complete=False) is None
@@ -452,7 +462,10 @@ class _Exchange:
     def _feed(self, chunk: bytes) -> None:
         """Hold and hash a body chunk while the auto-ETag is being computed."""
         assert self.tagger is not None
-        self.tagger.update(chunk)
+        self.held_size += len(chunk)
+        too_long = self.held_size > self.max_buffer
+        if not too_long:
+            self.tagger.update(chunk)  # a chunk that ends the tagging is not hashed
         if not self.head:
             held = self.held
             if len(chunk) >= _SMALL:
@@ -464,8 +477,7 @@ class _Exchange:
                     held[-1] = bytes(merged)
             else:
                 held.append(bytearray(chunk))
-        self.held_size += len(chunk)
-        if self.held_size > self.max_buffer:
+        if too_long:
             # Too long to hold: no tag, and the rest streams as it comes.
             self.tagger = None
             self._decide(None, self.headers)

@@ -371,9 +371,11 @@ def test_a_body_over_max_buffer_streams_untagged(mode: str, chunks: tuple[bytes,
 
 def test_over_max_buffer_the_rest_is_not_read_before_sending() -> None:
     # Constant memory: once over the limit, the held chunks go out and the
-    # rest of the stream is read only as the server asks for it.
+    # rest of the stream is read only as the server asks for it. The
+    # Content-Length understates the body: held bytes are counted.
     chunks = tuple(bytes([65 + n]) * 4 for n in range(10))
-    app = untagged_app(ITERATOR, chunks)
+    app = App(headers=[("Content-Type", "text/plain"), ("Content-Length", "8")], chunks=chunks)
+    app.mode = ITERATOR
     served = ConditionalMiddleware(app, max_buffer=10)(environ("GET"), lambda *args: None)
     iterator = iter(served)
     # Small held chunks go out together, then the rest as the app yields it.
@@ -382,6 +384,22 @@ def test_over_max_buffer_the_rest_is_not_read_before_sending() -> None:
     assert list(iterator) == list(chunks[3:])
     served.close()  # type: ignore[attr-defined]
     assert app.closed == 1
+
+
+def test_a_body_declared_over_max_buffer_is_never_held() -> None:
+    chunks = (b"a" * 6, b"b" * 6)
+    app = untagged_app(ITERATOR, chunks)
+    served = ConditionalMiddleware(app, max_buffer=10)(environ("GET"), lambda *args: None)
+    assert next(iter(served)) == chunks[0]
+    assert app.read == 1  # handed on at once, not after reading past the limit
+    served.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", ""])
+def test_an_unreadable_content_length_is_counted_instead(length: str) -> None:
+    app = App(headers=[("Content-Type", "text/plain"), ("Content-Length", length)], chunks=BODY)
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.header("ETag") == auto_tag(BODY)  # held, counted, tagged
 
 
 def test_over_max_buffer_last_modified_still_gives_304() -> None:
