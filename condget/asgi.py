@@ -151,7 +151,14 @@ class ConditionalMiddleware:
         if head:
             # An auto-ETag is a hash of the body, which the application sends
             # only for GET; HEAD must carry the tag GET would (§9.3.2, R31).
-            scope = dict(scope, method="GET")
+            # Range is defined only for GET (R23): the GET asked for on HEAD's
+            # behalf must not turn the answer into a 206.
+            headers = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name.lower() not in (b"range", b"if-range")
+            ]
+            scope = dict(scope, method="GET", headers=headers)
         try:
             await self.app(scope, receive, responder)
         except Exception:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeAlias, cast
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -112,8 +113,8 @@ def precondition(
     and the application's HTTP-exception handler answers: FastAPI's sends
     the 304 without a body and the 412 or 428 with its JSON error body. The
     reply's ``Content-Type`` and ``Content-Length`` describe condget's own
-    text body, so they are left to the handler; repeated fields are joined
-    with ``", "`` because the exception holds a mapping. Otherwise the
+    text body, so they are left to the handler; the headers are a Starlette
+    ``Headers``, which keeps repeated lines such as ``Set-Cookie``. Otherwise the
     dependency returns the validators (use it as a parameter,
     ``Depends(...)``, to get them) and, for GET and HEAD, sets the fields
     the response would lack (``ETag``, ``Last-Modified``,
@@ -133,12 +134,16 @@ def precondition(
         found = await _validators_for(validators, request)
         reply = _reply(request, found, require_precondition)
         if reply is not None:
-            headers: dict[str, str] = {}
-            for name, value in reply.headers:
-                lowered = name.lower()
-                if lowered not in ("content-type", "content-length"):
-                    earlier = headers.get(lowered)
-                    headers[lowered] = value if earlier is None else f"{earlier}, {value}"
+            # Starlette's Headers is the Mapping HTTPException asks for, and
+            # its items() keeps every line: Set-Cookie must never be joined
+            # (RFC 9110 §5.3), and the handler builds the response from items().
+            headers = Headers(
+                raw=[
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in reply.headers
+                    if name.lower() not in ("content-type", "content-length")
+                ]
+            )
             raise HTTPException(reply.status, reply.reason, headers)
         if found is not None:
             _fill(request, response, found)
@@ -176,6 +181,9 @@ def _fill(request: Request, response: Response, found: Validators) -> None:
     if request.method != "GET" and request.method != "HEAD":
         return
     headers = response.headers
+    present = {name.lower() for name in headers}
+    # Names present before filling decide: a field the hook repeats (Vary,
+    # Set-Cookie) arrives on every line, as the 304 carries it (R33, R40).
     for name, value in found.response_headers():
-        if name not in headers:
+        if name.lower() not in present:
             headers.append(name, value)
