@@ -168,6 +168,10 @@ class ConditionalMiddleware:
             # Frameworks strip HEAD bodies (werkzeug does), which would leave
             # nothing to hash: ask for the GET and send only its header.
             environ = {**environ, "REQUEST_METHOD": "GET"}
+            # Range is defined only for GET (R23): the GET asked for on
+            # HEAD's behalf must not turn the answer into a 206.
+            environ.pop("HTTP_RANGE", None)
+            environ.pop("HTTP_IF_RANGE", None)
         exchange = _Exchange(start_response, method, conditions, head, self.max_buffer)
         exchange.auto_etag = self.auto_etag
         return exchange.run(self.app, environ)
