@@ -41,15 +41,6 @@ PROTOCOL_ERRORS = (
 # What they log when the application itself raises: expected, once per fault.
 APP_ERRORS = ("Exception in ASGI application", "Error handling request")
 
-# Where condget holds the response for its auto-ETag when the app fails: the
-# server has not sent the start yet, so it answers 500 where, bare, it cuts
-# the started 200 short (see test_faults.py, HELD).
-HELD = pytest.mark.xfail(
-    strict=True,
-    reason="while condget holds a response back for its auto-ETag, an application failure "
-    "reaches the server before the held start: 500 instead of a truncated 200",
-)
-
 
 @pytest.fixture(scope="module", params=SERVERS)
 def server(
@@ -113,14 +104,10 @@ FAULTS = (
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_fault_looks_the_same_with_condget(
-    server: Server, fault: str, request: pytest.FixtureRequest
-) -> None:
-    # WSGI servers send nothing before the first body bytes, so only a failure
-    # mid-body meets a held response. The ASGI adapter sends what it held
-    # before letting the failure go on, as the bare server would have.
-    if fault == "mid_body" and server.kind == "gunicorn":
-        request.applymarker(HELD)
+def test_fault_looks_the_same_with_condget(server: Server, fault: str) -> None:
+    # Where condget holds the response for its auto-ETag when the app fails,
+    # both adapters hand on what they held before the failure goes on, as the
+    # bare app's server would have had it.
     bare, bare_log = exchange(server, f"/plain/{fault}")
     wrapped, wrapped_log = exchange(server, f"/wrapped/{fault}")
     assert wrapped == bare
@@ -142,21 +129,10 @@ def done(server: Server) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("prefix", ["/plain", "/wrapped"])
-def test_client_gone_mid_body_ends_the_body_once(
-    server: Server, prefix: str, request: pytest.FixtureRequest
-) -> None:
+def test_client_gone_mid_body_ends_the_body_once(server: Server, prefix: str) -> None:
     # The client reads 256 KiB of an 8 MiB body and hangs up. The server's
     # next writes fail; gunicorn stops iterating and closes the body, uvicorn
     # drops what the app still sends. Either way the body ends exactly once.
-    if server.kind == "gunicorn" and prefix == "/wrapped":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="condget.wsgi closes the app's iterable twice when the server stops "
-                "early in the streamed rest (test_fuzz_regressions.py): past max_buffer, "
-                "the rest streams through `yield from`",
-            )
-        )
     path = f"{prefix}/stream"
     before = done(server).get(path, 0)
     start = server.log.stat().st_size

@@ -57,16 +57,6 @@ REQUESTS = {
     "conditional": [("If-None-Match", '"other"')],  # evaluated, and proceeds
 }
 
-# Where condget holds the response back when the application fails, so the
-# server has not had its start yet: the server answers 500 where, without
-# condget, it would have cut a started 200 short.
-HELD = pytest.mark.xfail(
-    strict=True,
-    reason="while condget holds a response back for its auto-ETag, an application "
-    "failure reaches the server before the held start: the client gets the server's "
-    "500 instead of the truncated 200 it gets without condget",
-)
-
 
 # --- WSGI -----------------------------------------------------------------------------
 
@@ -148,31 +138,16 @@ def test_wsgi_app_failure_reaches_the_server_unchanged(
     assert app.closed == app.returned  # once, if the application returned a body
 
 
-def _wsgi_held(fault: str, response: str) -> bool:
-    return response == "auto_etag" and fault == "mid_body"
-
-
 @pytest.mark.parametrize("request_kind", REQUESTS)
 @pytest.mark.parametrize(
     ("fault", "response"),
-    [
-        pytest.param(fault, response, marks=[HELD] if _wsgi_held(fault, response) else [])
-        for fault in WSGI_FAULTS
-        for response in RESPONSES
-    ],
+    [pytest.param(fault, response) for fault in WSGI_FAULTS for response in RESPONSES],
 )
 def test_wsgi_app_failure_leaves_what_the_server_had_without_condget(
     fault: str, response: str, request_kind: str
 ) -> None:
     bare, wrapped, _, _ = wsgi_pair(fault, response, request_kind)
     assert (wrapped.status, wrapped.headers, wrapped.body) == (bare.status, bare.headers, bare.body)
-
-
-DOUBLE_CLOSE = pytest.mark.xfail(
-    strict=True,
-    reason="condget.wsgi closes the app's iterable twice when the server stops early in the "
-    "streamed rest (test_fuzz_regressions.py)",
-)
 
 
 @pytest.mark.parametrize("request_kind", REQUESTS)
@@ -182,7 +157,6 @@ DOUBLE_CLOSE = pytest.mark.xfail(
         pytest.param(
             response,
             stop_after,
-            marks=[DOUBLE_CLOSE] if (response, stop_after) == ("auto_etag_overflow", 2) else [],
         )
         for response in RESPONSES
         for stop_after in (1, 2)

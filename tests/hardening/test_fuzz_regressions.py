@@ -44,12 +44,6 @@ def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = 
     return lambda data: None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="condget.wsgi._Chain iterates the rest of the body with `yield from`, which "
-    "closes the app's iterable when the server drops the chain early; the server's "
-    "close() then closes it again",
-)
 def test_wsgi_close_once_when_the_client_leaves_after_the_auto_etag_gave_up() -> None:
     # 4 bytes with Content-Length, max_buffer=1: condget holds "a", "b", gives
     # up the auto-ETag, and streams the rest. The client leaves after 3 chunks.
@@ -67,11 +61,6 @@ def test_wsgi_close_once_when_the_client_leaves_after_the_auto_etag_gave_up() ->
     assert body.closed == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="condget.wsgi closes the body on the 304/412 path, and when that close() "
-    "raises, ConditionalMiddleware's error handler closes it a second time",
-)
 @pytest.mark.parametrize(
     ("method", "request_field"),
     [

@@ -10,7 +10,6 @@ inputs atheris found interesting.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -45,11 +44,6 @@ def test_evaluate_target(data: bytes) -> None:
     evaluate.one_input(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="condget.wsgi calls close() twice when it raises on the 304/412 and HEAD paths "
-    "(test_fuzz_regressions.py::test_wsgi_close_that_raises_is_not_called_again)",
-)
 @given(DATA)
 @example(b"")
 # A GET with an empty If-Match (412) to an app whose close() raises.
