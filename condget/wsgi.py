@@ -399,11 +399,14 @@ class _Exchange:
             etag = validators.etag
             self.last_modified = validators.last_modified
         if self.auto_etag and etag is None and not _has_etag(headers):
-            tagger = AutoETag.for_response(code, headers, complete=True)
+            tagger = AutoETag.for_response(code, headers, complete=False)
+            needs_complete = False
+            if tagger is None:
+                # Perhaps taggable if the body turns out to be complete (a
+                # list), which is known once the application returns.
+                tagger = AutoETag.for_response(code, headers, complete=True)
+                needs_complete = True
             if tagger is not None and not _longer_than(headers, self.max_buffer):
-                # Without a Content-Length, taggable only if the body turns out
-                # to be complete (a list), known once the application returns.
-                needs_complete = AutoETag.for_response(code, headers, complete=False) is None
                 self.needs_complete = needs_complete
                 self.tagger = tagger
                 self.state = _HOLDING
