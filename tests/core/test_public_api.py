@@ -15,7 +15,7 @@ import pytest
 import condget
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "condget"
+PACKAGE = Path(condget.__file__).resolve().parent  # the installed package, wheel or tree
 
 
 def public_names() -> set[str]:
