@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -150,6 +151,24 @@ class Validators:
         object.__setattr__(validators, "exists", True)
         object.__setattr__(validators, "headers", ())
         return validators
+
+    def missing_from(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """The fields of :meth:`response_headers` a response with these names lacks.
+
+        A response that runs after its validators were checked (a pre-dispatch
+        hook, a view decorator) should advertise exactly what later requests
+        are checked against: it gets these fields, while its own always win.
+        Whether a field is missing is judged on the names present *before*
+        filling, so a field the validators repeat (``Vary``, ``Set-Cookie``)
+        arrives on every line, as the 304 would carry it (R33, R40).
+
+        Args:
+            names: The header names the response already has, in any case.
+        """
+        present = {name.lower() for name in names}
+        return [
+            (name, value) for name, value in self.response_headers() if name.lower() not in present
+        ]
 
     def response_headers(self) -> list[tuple[str, str]]:
         """The header fields a 304 (or 200) for this representation carries.

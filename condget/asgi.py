@@ -255,11 +255,11 @@ class _Filler:
                 # Validators.headers), so that it advertises exactly what
                 # later requests are checked against.
                 headers = message.get("headers", ())
-                present = {name.lower() for name, _ in headers}
                 missing = [
                     (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in self._validators.response_headers()
-                    if name.lower().encode("latin-1") not in present
+                    for name, value in self._validators.missing_from(
+                        name.decode("latin-1") for name, _ in headers
+                    )
                 ]
                 if missing:
                     message = dict(message, headers=[*headers, *missing])

@@ -134,7 +134,5 @@ class _ReplyResponse(Response):
 
 def _fill(response: Response, validators: Validators) -> None:
     # keys(): iterating werkzeug's Headers gives (name, value) pairs.
-    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
-    for name, value in validators.response_headers():
-        if name.lower() not in present:
-            response.headers.add(name, value)
+    for name, value in validators.missing_from(response.headers.keys()):
+        response.headers.add(name, value)

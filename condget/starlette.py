@@ -181,9 +181,5 @@ def _fill(request: Request, response: Response, found: Validators) -> None:
     if request.method != "GET" and request.method != "HEAD":
         return
     headers = response.headers
-    present = {name.lower() for name in headers}
-    # Names present before filling decide: a field the hook repeats (Vary,
-    # Set-Cookie) arrives on every line, as the 304 carries it (R33, R40).
-    for name, value in found.response_headers():
-        if name.lower() not in present:
-            headers.append(name, value)
+    for name, value in found.missing_from(headers.keys()):
+        headers.append(name, value)

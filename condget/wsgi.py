@@ -283,8 +283,7 @@ def _longer_than(headers: list[tuple[str, str]], limit: int) -> bool:
 
 
 def _filled(headers: list[tuple[str, str]], validators: Validators) -> list[tuple[str, str]]:
-    present = {name.lower() for name, _ in headers}
-    missing = [(n, v) for n, v in validators.response_headers() if n.lower() not in present]
+    missing = validators.missing_from(name for name, _ in headers)
     return [*headers, *missing] if missing else headers
 
 

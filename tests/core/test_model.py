@@ -107,3 +107,18 @@ def test_from_response_headers(headers: Any, etag: ETag | None, last_modified: i
     assert validators.last_modified == last_modified
     assert validators.exists is True
     assert validators.headers == ()
+
+
+def test_missing_from_gives_every_line_of_a_field_the_response_lacks() -> None:
+    # R33, R40: the 200 that runs after the hook carries what the 304 would,
+    # repeated fields included; the response's own fields win.
+    validators = Validators(
+        '"v1"',
+        headers=[("Vary", "Accept"), ("Vary", "Cookie"), ("Cache-Control", "max-age=60")],
+    )
+    assert validators.missing_from(["content-type", "CACHE-CONTROL"]) == [
+        ("ETag", '"v1"'),
+        ("Vary", "Accept"),
+        ("Vary", "Cookie"),
+    ]
+    assert validators.missing_from(["ETag", "vary", "cache-control"]) == []
