@@ -33,8 +33,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from condget import AutoETag, Validators
+from condget import Validators
 from condget.asgi import ConditionalMiddleware
+from condget.engine import AutoETag
 
 App = Callable[[Any, Any, Any], Awaitable[None]]
 KIB = 1024

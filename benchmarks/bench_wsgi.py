@@ -52,7 +52,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
 
-from condget import AutoETag  # noqa: E402
+from condget.engine import AutoETag  # noqa: E402
 from condget.wsgi import ConditionalMiddleware  # noqa: E402
 
 App = Callable[[dict[str, Any], Any], Iterable[bytes]]

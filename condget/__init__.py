@@ -4,27 +4,24 @@ The core imported here is sans-IO and has no dependencies: it turns a
 request's conditional header fields and what the server knows about the
 resource into a :class:`Decision` (proceed, 304 Not Modified, 412
 Precondition Failed), and builds the replies. The adapters live in
-``condget.wsgi`` and ``condget.asgi`` and are imported only when asked for.
+``condget.wsgi`` and ``condget.asgi`` and are imported only when asked for;
+the response engine they share, for other adapters, in ``condget.engine``,
+and the type aliases of the signatures in ``condget.types``.
 """
 
 from __future__ import annotations
 
-from ._autoetag import AutoETag as AutoETag
-from ._dates import Timestamp as Timestamp
 from ._dates import format_http_date as format_http_date
 from ._dates import parse_http_date as parse_http_date
 from ._errors import CondgetError as CondgetError
 from ._errors import InvalidValidatorError as InvalidValidatorError
 from ._etag import ANY as ANY
 from ._etag import ETag as ETag
-from ._etag import ETagHasher as ETagHasher
 from ._etag import InvalidETagError as InvalidETagError
 from ._etag import parse_etag_list as parse_etag_list
 from ._evaluate import evaluate as evaluate
 from ._headers import Conditions as Conditions
-from ._headers import Headers as Headers
 from ._model import Decision as Decision
-from ._model import ETagLike as ETagLike
 from ._model import Outcome as Outcome
 from ._model import Precondition as Precondition
 from ._model import Validators as Validators
@@ -40,20 +37,15 @@ __version__ = "0.1.0"
 __all__ = [
     "ANY",
     "REPRESENTATION_HEADERS",
-    "AutoETag",
     "CondgetError",
     "Conditions",
     "Decision",
     "ETag",
-    "ETagHasher",
-    "ETagLike",
-    "Headers",
     "InvalidETagError",
     "InvalidValidatorError",
     "Outcome",
     "Precondition",
     "Reply",
-    "Timestamp",
     "Validators",
     "__version__",
     "evaluate",

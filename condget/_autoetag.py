@@ -10,7 +10,7 @@ import zlib
 from typing import Final
 
 from ._etag import ETag, ETagHasher
-from ._headers import Headers, header_items
+from ._headers import Headers, ResponseFields, header_items, scan_response
 
 __all__ = ["AutoETag"]
 
@@ -54,10 +54,19 @@ class AutoETag:
     Use :meth:`for_response` to learn whether a response qualifies.
     """
 
-    __slots__ = ("_decompressor", "_empty", "_failed", "_hasher")
+    __slots__ = ("_decoded_left", "_decompressor", "_empty", "_failed", "_hasher")
 
-    def __init__(self, content_coding: str | None = None) -> None:
+    def __init__(
+        self, content_coding: str | None = None, *, max_decoded: int | None = None
+    ) -> None:
         """Start tagging a body sent with ``content_coding``: ``None`` (identity) or one of ours.
+
+        Args:
+            content_coding: The body's ``Content-Encoding``, lowercase.
+            max_decoded: The most identity bytes to hash; past it the body
+                is left untagged (:attr:`gave_up`). A compressed body can
+                inflate a thousandfold, so a bound on the bytes held is no
+                bound on the work: this one is (``None``: no bound).
 
         Raises:
             ValueError: A content-coding whose identity bytes cannot be
@@ -67,6 +76,7 @@ class AutoETag:
         self._hasher = ETagHasher()
         self._empty = True
         self._failed = False
+        self._decoded_left = max_decoded
         if content_coding is None:
             self._decompressor = None
         elif content_coding in _WBITS:
@@ -82,7 +92,7 @@ class AutoETag:
         """An ``AutoETag`` for this response, or ``None`` if it must not get one.
 
         A response qualifies when it is 2xx other than 206 (a partial body
-        is not the representation, §15.3.7), has no ``ETag`` (the
+        is not the representation, §15.3.7, R52), has no ``ETag`` (the
         application's own is never replaced), is not ``Cache-Control:
         no-store`` (nothing will revalidate it), is not an event stream, has
         a content-coding whose identity bytes can be recovered (none,
@@ -96,27 +106,37 @@ class AutoETag:
             headers: The response's header fields.
             complete: Whether the adapter already has the entire body.
         """
+        return cls.for_fields(status, scan_response(header_items(headers)), complete=complete)
+
+    @classmethod
+    def for_fields(
+        cls,
+        status: int,
+        fields: ResponseFields,
+        *,
+        complete: bool,
+        max_decoded: int | None = None,
+    ) -> AutoETag | None:
+        """:meth:`for_response` for fields already read by :func:`scan_response`."""
         if not 200 <= status < 300 or status == 206:
             return None
-        coding = None
-        has_length = complete
-        for name, value in header_items(headers):
-            lowered = name.lower()
-            if lowered in ("etag", "content-range"):
-                return None
-            if lowered == "cache-control" and _has_no_store(value):
-                return None
-            if lowered == "content-type" and value.lower().startswith("text/event-stream"):
-                return None
-            if lowered == "content-encoding":
-                coding = value.strip(" \t").lower()
-                if coding != "identity" and coding not in _WBITS:
-                    return None  # br, zstd, or several codings in a row
-            elif lowered == "content-length":
-                has_length = True
-        if not has_length:
+        if fields.etag is not None or fields.content_range is not None:
             return None
-        return cls(None if coding == "identity" else coding)
+        if fields.cache_control is not None and _has_no_store(fields.cache_control):
+            return None
+        content_type = fields.content_type
+        if content_type is not None and content_type.lower().startswith("text/event-stream"):
+            return None
+        coding = fields.content_encoding
+        if coding is not None:
+            coding = coding.strip(" \t").lower()
+            if coding == "identity":
+                coding = None
+            elif coding not in _WBITS:
+                return None  # br, zstd, or several codings in a row
+        if fields.content_length is None and not complete:
+            return None
+        return cls(coding, max_decoded=max_decoded)
 
     def update(self, chunk: bytes) -> None:
         """Feed the next chunk of the body, as sent."""
@@ -134,14 +154,28 @@ class AutoETag:
                     self._failed = True
                     return
                 self._feed(self._decompressor.decompress(chunk, _DECOMPRESS_STEP))
+                if self.gave_up:
+                    return  # past max_decoded: no more inflating
                 chunk = self._decompressor.unconsumed_tail or self._decompressor.unused_data
         except zlib.error:
             self._failed = True  # not what its Content-Encoding says: leave it untagged
+
+    @property
+    def gave_up(self) -> bool:
+        """Whether the body can no longer get a tag (undecodable, or past ``max_decoded``)."""
+        return self._failed
 
     def _feed(self, identity: bytes) -> None:
         # Emptiness is judged on the identity bytes, so a compressed empty
         # body is as untagged as an empty identity one.
         if identity:
+            left = self._decoded_left
+            if left is not None:
+                left -= len(identity)
+                self._decoded_left = left
+                if left < 0:
+                    self._failed = True
+                    return
             self._empty = False
             self._hasher.update(identity)
 
@@ -151,8 +185,8 @@ class AutoETag:
             return None
         if self._decompressor is not None:
             self._feed(self._decompressor.flush())
-            if not self._decompressor.eof:
-                return None  # truncated stream
+            if self._failed or not self._decompressor.eof:
+                return None  # past max_decoded, or a truncated stream
         if self._empty:
             return None
         return self._hasher.etag(weak=True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, NamedTuple
 
-__all__ = ["Conditions", "HeaderPairs", "Headers", "header_items"]
+__all__ = [
+    "Conditions",
+    "HeaderPairs",
+    "Headers",
+    "ResponseFields",
+    "header_items",
+    "scan_response",
+]
 
 HeaderPairs = Iterable[tuple[str, str]]
 """Header fields as ``(name, value)`` pairs; a name may repeat."""
@@ -64,6 +71,20 @@ class Conditions(NamedTuple):
     if_range: str | None = None
     range: str | None = None
 
+    @property
+    def decisive(self) -> bool:
+        """Whether a field that can turn a response into a 304 or 412 is present.
+
+        If-Range and Range alone never do (R27): they can only choose
+        between a 206 and a 200.
+        """
+        return (
+            self.if_match is not None
+            or self.if_none_match is not None
+            or self.if_modified_since is not None
+            or self.if_unmodified_since is not None
+        )
+
     @classmethod
     def from_headers(cls, headers: Headers) -> Conditions:
         """Collect the conditional fields from request headers.
@@ -106,3 +127,63 @@ class Conditions(NamedTuple):
 
 
 _NONE: Final = Conditions()
+
+
+class ResponseFields(NamedTuple):
+    """The few fields of a response that condget's rules consult, as text (``None``: absent).
+
+    Built by :func:`scan_response` in one pass over the response's header
+    fields, whatever their type: ``str`` pairs (WSGI) or lowercase ``bytes``
+    pairs (ASGI), so no adapter decodes a header it does not need.
+    """
+
+    etag: str | None
+    last_modified: str | None
+    content_length: str | None
+    content_encoding: str | None
+    content_type: str | None
+    content_range: str | None
+    cache_control: str | None
+
+
+_RESPONSE_NAMES: Final = (
+    "etag",
+    "last-modified",
+    "content-length",
+    "content-encoding",
+    "content-type",
+    "content-range",
+    "cache-control",
+)
+_CACHE_CONTROL: Final = 6
+_RESPONSE_INDEX: Final[dict[str | bytes, int]] = {
+    **{name: index for index, name in enumerate(_RESPONSE_NAMES)},
+    **{name.encode("ascii"): index for index, name in enumerate(_RESPONSE_NAMES)},
+}
+# A name of another length cannot be one of ours: most fields are passed
+# over for the price of len().
+_RESPONSE_LENGTHS: Final = frozenset(len(name) for name in _RESPONSE_NAMES)
+
+
+def scan_response(
+    headers: Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]],
+) -> ResponseFields:
+    """Read :class:`ResponseFields` from a response's header fields, in one pass.
+
+    Names match case-insensitively. Cache-Control is a list, so repeated
+    lines are joined (§5.3); for the others the last line wins.
+    """
+    found: list[str | None] = [None, None, None, None, None, None, None]
+    for name, value in headers:
+        if len(name) in _RESPONSE_LENGTHS:
+            index = _RESPONSE_INDEX.get(name)
+            if index is None:
+                index = _RESPONSE_INDEX.get(name.lower())
+                if index is None:
+                    continue
+            text = value if isinstance(value, str) else value.decode("latin-1")
+            earlier = found[index]
+            if index == _CACHE_CONTROL and earlier is not None:
+                text = f"{earlier}, {text}"
+            found[index] = text
+    return tuple.__new__(ResponseFields, found)

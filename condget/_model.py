@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -21,10 +22,23 @@ ETagLike = ETag | str
 
 # An application sends the same few ETag and Last-Modified values over and
 # over, so the response side remembers what they parse to. Only application
-# values go in (never a client's, which could churn the cache), and the
-# bound keeps the memory fixed.
-_response_etag: Final = functools.lru_cache(maxsize=4096)(ETag.parse_or_none)
-_response_date: Final = functools.lru_cache(maxsize=4096)(parse_http_date_seconds)
+# values go in (never a client's, which could churn the cache), and only
+# short ones: 4096 entries of at most 128 characters bound it to about 1 MiB.
+_CACHED_LENGTH: Final = 128
+_cached_etag: Final = functools.lru_cache(maxsize=4096)(ETag.parse_or_none)
+_cached_date: Final = functools.lru_cache(maxsize=4096)(parse_http_date_seconds)
+
+
+def response_etag(value: str) -> ETag | None:
+    """An application's ``ETag`` value parsed, or ``None`` when it is not an entity-tag."""
+    return _cached_etag(value) if len(value) <= _CACHED_LENGTH else ETag.parse_or_none(value)
+
+
+def response_date(value: str) -> int | None:
+    """An application's ``Last-Modified`` value in seconds, or ``None`` when it is no date."""
+    if len(value) <= _CACHED_LENGTH:
+        return _cached_date(value)
+    return parse_http_date_seconds(value)
 
 
 class Outcome(enum.Enum):
@@ -142,9 +156,9 @@ class Validators:
         for name, value in header_items(headers):
             size = len(name)  # cheaper than lowering every name
             if size == 4 and name.lower() == "etag":
-                etag = _response_etag(value)
+                etag = response_etag(value)
             elif size == 13 and name.lower() == "last-modified":
-                last_modified = _response_date(value)
+                last_modified = response_date(value)
         validators = object.__new__(cls)
         object.__setattr__(validators, "etag", etag)
         object.__setattr__(validators, "last_modified", last_modified)
@@ -152,7 +166,9 @@ class Validators:
         object.__setattr__(validators, "headers", ())
         return validators
 
-    def missing_from(self, names: Iterable[str]) -> list[tuple[str, str]]:
+    def missing_from(
+        self, names: Iterable[str], *, now: int | None = None
+    ) -> list[tuple[str, str]]:
         """The fields of :meth:`response_headers` a response with these names lacks.
 
         A response that runs after its validators were checked (a pre-dispatch
@@ -164,24 +180,48 @@ class Validators:
 
         Args:
             names: The header names the response already has, in any case.
+            now: The message's ``Date`` in POSIX seconds (see
+                :meth:`response_headers`).
         """
         present = {name.lower() for name in names}
         return [
-            (name, value) for name, value in self.response_headers() if name.lower() not in present
+            (name, value)
+            for name, value in self.response_headers(now=now)
+            if name.lower() not in present
         ]
 
-    def response_headers(self) -> list[tuple[str, str]]:
+    def last_modified_at(self, now: int | None = None) -> int | None:
+        """:attr:`last_modified`, no later than ``now`` (default: the current second).
+
+        An origin server MUST NOT send a Last-Modified later than the
+        message's Date (§8.8.2.1): a modification time from a clock ahead of
+        this one is sent, and evaluated, as "now".
+        """
+        last_modified = self.last_modified
+        if last_modified is None:
+            return None
+        if now is None:
+            now = int(time.time())
+        return last_modified if last_modified <= now else now
+
+    def response_headers(self, *, now: int | None = None) -> list[tuple[str, str]]:
         """The header fields a 304 (or 200) for this representation carries.
 
         ``ETag`` and ``Last-Modified`` from the validators, then
         :attr:`headers`. Feed them to :func:`condget.not_modified` or
         :func:`condget.precondition_failed`.
+
+        Args:
+            now: The message's ``Date`` in POSIX seconds, which
+                ``Last-Modified`` never exceeds (:meth:`last_modified_at`);
+                the current second by default.
         """
         fields: HeaderPairs = self.headers
         result = []
         if self.etag is not None:
             result.append(("ETag", str(self.etag)))
-        if self.last_modified is not None:
-            result.append(("Last-Modified", format_http_date(self.last_modified)))
+        last_modified = self.last_modified_at(now)
+        if last_modified is not None:
+            result.append(("Last-Modified", format_http_date(last_modified)))
         result.extend(fields)
         return result

@@ -6,7 +6,7 @@ the 200 would have carried (R33, R34, R40). Adapters only translate the result.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -15,6 +15,8 @@ from ._headers import Headers, header_items
 from ._model import Decision, Outcome
 
 __all__ = [
+    "ERROR_DROPPED",
+    "ERROR_KEPT",
     "REPRESENTATION_HEADERS",
     "Reply",
     "not_modified",
@@ -34,6 +36,10 @@ REPRESENTATION_HEADERS: Final = frozenset(
         "content-language",
         "content-range",
         "content-md5",
+        # RFC 9530 §2: a digest of the message content, and a 304 has none.
+        # (Repr-Digest describes the selected representation, as ETag does,
+        # and stays.)
+        "content-digest",
         # Framing of the 200's body (RFC 9112 §6): a 304 has no content and
         # no trailers, and its Content-Length may only ever repeat the 200's
         # true length, which middleware cannot vouch for.
@@ -48,17 +54,50 @@ Pass your own set as ``drop=`` to change it, for example
 ``REPRESENTATION_HEADERS | {"content-disposition"}``.
 """
 
-# A 412 or 428 is not a response about the representation: besides the
-# representation fields it must not advertise freshness, or a cache could
-# store the error in place of the resource (R34). ETag and Last-Modified stay:
-# they describe the current representation, which tells an API client what
-# to retry against (§15.5.13 allows them).
-_ERROR_DROPS: Final = REPRESENTATION_HEADERS | {
-    "cache-control",
-    "expires",
-    "content-location",
-    "age",
-}
+# A 412 or 428 is not a response about the representation: it carries its
+# own small body, so nothing that describes the 200's content may stay (a
+# Content-Disposition would make a browser save "412 Precondition Failed" as
+# report.pdf), and nothing that advertises freshness (a cache could store the
+# error in place of the resource, RFC 9111 §3), R34. What stays is what
+# describes the resource's state and the exchange: ETag and Last-Modified
+# (what to retry against, §15.5.13 allows them), Date, Vary, Set-Cookie, CORS
+# fields, and fields of the application's own (request ids).
+ERROR_KEPT: Final = frozenset(
+    {"etag", "last-modified", "date", "vary", "set-cookie", "server", "via", "alt-svc"}
+)
+"""Standard fields (lowercase) that a 412 or 428 keeps from the 200's headers.
+
+Besides these, :func:`precondition_failed` keeps ``Access-Control-*`` and
+every field that is not standard HTTP metadata of a response (custom fields
+such as ``X-Request-Id``), and drops ``Content-*`` and the fields in
+``ERROR_DROPPED``.
+"""
+ERROR_DROPPED: Final = frozenset(
+    {
+        "accept-ranges",
+        "age",
+        "cache-control",
+        "digest",
+        "expires",
+        "link",
+        "location",
+        "pragma",
+        "refresh",
+        "repr-digest",
+        "trailer",
+        "transfer-encoding",
+        "want-content-digest",
+        "want-repr-digest",
+        "warning",
+    }
+)
+"""Standard fields (lowercase) besides ``Content-*`` that a 412 or 428 never carries."""
+
+
+def _error_keeps(name: str) -> bool:
+    return name in ERROR_KEPT or not (name.startswith("content-") or name in ERROR_DROPPED)
+
+
 _TEXT_PLAIN: Final = ("Content-Type", "text/plain; charset=utf-8")
 
 
@@ -80,12 +119,12 @@ class Reply:
     body: bytes
 
 
-def _kept(headers: Headers, drop: Collection[str], add_date: bool) -> list[tuple[str, str]]:
+def _kept(headers: Headers, keep: Callable[[str], bool], add_date: bool) -> list[tuple[str, str]]:
     kept = []
     has_date = False
     for name, value in header_items(headers):
         lowered = name.lower()
-        if lowered not in drop:
+        if keep(lowered):
             kept.append((name, value))
             has_date = has_date or lowered == "date"
     if add_date and not has_date:
@@ -117,12 +156,12 @@ def not_modified(
             ``False`` when the server adds it to every response itself, as
             gunicorn, uvicorn and hypercorn do, or the reply would carry two.
     """
-    return Reply(304, "Not Modified", _kept(headers, drop, add_date), b"")
+    return Reply(304, "Not Modified", _kept(headers, lambda name: name not in drop, add_date), b"")
 
 
 def _error(status: int, reason: str, headers: Headers, add_date: bool) -> Reply:
     body = f"{status} {reason}\n".encode("ascii")
-    kept = _kept(headers, _ERROR_DROPS, add_date)
+    kept = _kept(headers, _error_keeps, add_date)
     kept.append(_TEXT_PLAIN)
     kept.append(("Content-Length", str(len(body))))
     return Reply(status, reason, kept, body)
@@ -132,10 +171,13 @@ def precondition_failed(headers: Headers = (), *, add_date: bool = True) -> Repl
     """Build a 412 Precondition Failed (RFC 9110 §15.5.13).
 
     A short text body with a Content-Length that matches it. From
-    ``headers`` (the fields the 200 would carry) it keeps those that are not
-    about the representation or its freshness, such as Set-Cookie, Vary and
-    CORS fields, and the current ETag and Last-Modified, which tell a client
-    what to retry against (R34). Adds ``Date`` when missing, unless
+    ``headers`` (the fields the 200 would carry) it keeps what describes the
+    resource's state and the exchange: the current ETag and Last-Modified,
+    which tell a client what to retry against, Date, Vary, Set-Cookie, CORS
+    fields and the application's own fields (:data:`ERROR_KEPT`). Nothing
+    about the 200's content or freshness stays: no ``Content-*`` (such as
+    ``Content-Disposition``), no Cache-Control, Expires, Accept-Ranges or
+    digests (:data:`ERROR_DROPPED`, R34). Adds ``Date`` when missing, unless
     ``add_date`` is false (see :func:`not_modified`).
     """
     return _error(412, "Precondition Failed", headers, add_date)

@@ -19,7 +19,8 @@ from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import Headers
 
-from condget import Outcome, Reply, Validators, evaluate, reply_for
+from condget import Reply, Validators
+from condget.engine import check_before, fill_for
 from condget.wsgi import conditions_from_environ
 
 __all__ = ["conditional"]
@@ -85,27 +86,22 @@ def conditional(
                 result: ResponseReturnValue = run_view(*args, **kwargs)
                 return result
             method = request.method
-            decision = evaluate(
+            reply = check_before(
                 method,
                 conditions_from_environ(request.environ),
-                etag=found.etag,
-                last_modified=found.last_modified,
-                exists=found.exists,
-                status=None,  # the view has not run: assume the 2xx it would give
+                found,
                 require_precondition=require_precondition,
             )
-            reply = None
-            if decision.outcome is not Outcome.PROCEED:
-                # The WSGI server adds Date, as it does to the view's responses.
-                reply = reply_for(decision, found.response_headers(), add_date=False)
             if reply is not None:
                 return _ReplyResponse(reply)
             result = run_view(*args, **kwargs)
             if method != "GET" and method != "HEAD":
-                return result
+                return result  # only a GET or HEAD response is filled (fill_for)
             response = current_app.make_response(result)
-            if 200 <= response.status_code < 300:
-                _fill(response, found)
+            for name, value in fill_for(
+                method, response.status_code, response.headers.keys(), found
+            ):
+                response.headers.add(name, value)
             return response
 
         return conditional_view
@@ -130,9 +126,3 @@ class _ReplyResponse(Response):
     def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
         """The fields as built, plus any an ``after_request`` handler added."""
         return self.headers
-
-
-def _fill(response: Response, validators: Validators) -> None:
-    # keys(): iterating werkzeug's Headers gives (name, value) pairs.
-    for name, value in validators.missing_from(response.headers.keys()):
-        response.headers.add(name, value)

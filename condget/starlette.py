@@ -23,7 +23,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from condget import Conditions, Reply, Validators, evaluate, reply_for
+from condget import Conditions, Reply, Validators
+from condget.engine import check_before, fill_for
 
 __all__ = ["conditional", "precondition"]
 
@@ -85,7 +86,7 @@ def conditional(
             else:
                 plain = cast("Callable[[Request], Response]", endpoint)
                 response = await run_in_threadpool(plain, request)
-            if found is not None and 200 <= response.status_code < 300:
+            if found is not None:
                 _fill(request, response, found)
             return response
 
@@ -162,24 +163,15 @@ async def _validators_for(validators: RouteValidators, request: Request) -> Vali
 def _reply(request: Request, found: Validators | None, require_precondition: bool) -> Reply | None:
     if found is None:
         return None
-    decision = evaluate(
+    return check_before(
         request.method,
         Conditions.from_headers(request.headers),
-        etag=found.etag,
-        last_modified=found.last_modified,
-        exists=found.exists,
-        status=None,  # before the endpoint: assume the 2xx it would give
+        found,
         require_precondition=require_precondition,
     )
-    # The server adds Date to every response (uvicorn, hypercorn): one Date, not two.
-    return reply_for(decision, found.response_headers(), add_date=False)
 
 
 def _fill(request: Request, response: Response, found: Validators) -> None:
-    # Only a GET or HEAD response describes the current representation; a
-    # PUT's 2xx must carry the new validators, which only the endpoint knows.
-    if request.method != "GET" and request.method != "HEAD":
-        return
     headers = response.headers
-    for name, value in found.missing_from(headers.keys()):
+    for name, value in fill_for(request.method, response.status_code, headers.keys(), found):
         headers.append(name, value)

@@ -1,14 +1,13 @@
 """WSGI middleware: RFC 9110 conditional requests for any PEP 3333 application.
 
-``ConditionalMiddleware`` translates between WSGI and the sans-IO core: it
-reads the request's conditional fields from ``environ``, reads the
-validators from the application's ``start_response`` call (or from a
-pre-dispatch hook), asks :func:`condget.evaluate` what to do, and sends what
-:func:`condget.reply_for` builds. Every HTTP rule lives in the core.
+``ConditionalMiddleware`` only translates: WSGI's ``start_response``,
+``write()`` and body iterable become the response engine's events
+(:class:`condget.engine.Exchange`), and each step it answers becomes a call to
+the server's ``start_response`` or a chunk of the iterable the server gets.
+Every HTTP rule lives in the engine and the core.
 
-Each request gets its own :class:`_Exchange`, which stands between the
-application and the server's ``start_response``; the middleware object holds
-only its configuration, so one instance serves any number of threads.
+Each request gets its own :class:`_Response`; the middleware holds only its
+configuration, so one instance serves any number of threads.
 """
 
 from __future__ import annotations
@@ -18,17 +17,8 @@ from types import TracebackType
 from typing import Final, TypeAlias
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from condget import (
-    AutoETag,
-    Conditions,
-    Decision,
-    ETag,
-    Outcome,
-    Reply,
-    Validators,
-    evaluate,
-    reply_for,
-)
+from condget import Conditions, Reply, Validators
+from condget.engine import FETCH_GET, FORWARD, HOLD, Exchange, Release, Step, check_before
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
 
@@ -36,20 +26,7 @@ _ExcInfo: TypeAlias = (
     tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 )
 _Write: TypeAlias = Callable[[bytes], object]
-
-# What the exchange is doing with the application's response.
-_STARTING: Final = 0  # start_response not called yet
-_PASSING: Final = 1  # handed to the server as it is (plus fields condget adds)
-_HOLDING: Final = 2  # body held back and hashed until its auto-ETag is known
-_REPLYING: Final = 3  # replaced by condget's 304 or 412
-
-# Held chunks shorter than _SMALL are copied together into buffers of about
-# _MERGED bytes, each frozen into bytes when full (a bytearray keeps up to 1/8
-# spare room): a body of tiny chunks would otherwise cost far more memory in
-# object overhead (about 40 bytes a chunk) than the max_buffer it counts.
-# Large chunks, the common case, are held as they are, without a copy.
-_SMALL: Final = 8 * 1024
-_MERGED: Final = 16 * 1024
+_LIST_BODIES: Final = (list, tuple)  # complete when the application returns
 
 
 def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
@@ -91,12 +68,13 @@ class ConditionalMiddleware:
 
     Args:
         app: The WSGI application to wrap.
-        auto_etag: Give a 2xx GET/HEAD response that has no ``ETag`` a weak
-            one computed from its body (see :class:`condget.AutoETag`). The
-            body is held back while it is hashed, so only bodies of at most
-            ``max_buffer`` bytes are tagged. HEAD is answered by running the
-            application as GET and discarding the body, so that HEAD and GET
-            carry the same tag.
+        auto_etag: Give a 2xx GET response that has no ``ETag`` a weak one
+            computed from its body (see :class:`condget.engine.AutoETag`).
+            The body is held back while it is hashed, so only bodies of at
+            most ``max_buffer`` bytes are tagged. HEAD runs as HEAD: only a
+            conditional HEAD whose response has no validators and no body
+            costs a GET of the same target, to be checked against the tag
+            the GET would carry (RFC 9110 §9.3.2).
         max_buffer: The most body bytes held back per request for
             ``auto_etag``. A longer body is sent as it arrives, without a tag,
             in constant extra memory.
@@ -118,7 +96,8 @@ class ConditionalMiddleware:
             whose target the hook knows. Needs ``validators``.
 
     Raises:
-        ValueError: ``require_precondition`` without ``validators``.
+        ValueError: ``require_precondition`` without ``validators``, or a
+            ``max_buffer`` below zero.
     """
 
     def __init__(
@@ -134,6 +113,8 @@ class ConditionalMiddleware:
             # Without a hook nothing would check the If-Match the 428 demands:
             # the client would be told to send it and it would be ignored.
             raise ValueError("require_precondition needs a validators hook")
+        if max_buffer < 0:
+            raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
         self.app = app
         self.auto_etag = auto_etag
         self.max_buffer = max_buffer
@@ -143,117 +124,27 @@ class ConditionalMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
         method = environ["REQUEST_METHOD"]
-        if self.validators is not None:
-            validators = self.validators(environ)
-            if validators is not None:
-                return self._pre_dispatch(environ, start_response, method, validators)
-        if method != "GET" and method != "HEAD":
-            # R36: the response side comes too late to stop an unsafe method.
-            return self.app(environ, start_response)
-        if (
-            "HTTP_IF_NONE_MATCH" in environ
-            or "HTTP_IF_MODIFIED_SINCE" in environ
-            or "HTTP_IF_MATCH" in environ
-            or "HTTP_IF_UNMODIFIED_SINCE" in environ
-        ):
-            conditions: Conditions | None = conditions_from_environ(environ)
-        elif self.auto_etag:
-            conditions = None  # nothing to evaluate, but a tag to add
+        conditions = conditions_from_environ(environ)
+        found = None if self.validators is None else self.validators(environ)
+        if found is not None:
+            reply = check_before(
+                method, conditions, found, require_precondition=self.require_precondition
+            )
+            if reply is not None:
+                return _send(reply, start_response)
+            engine = Exchange(method, conditions, fill=found)
+        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag):
+            engine = Exchange(
+                method, conditions, auto_etag=self.auto_etag, max_buffer=self.max_buffer
+            )
         else:
-            return self.app(environ, start_response)  # If-Range alone never gives 304/412
-        if conditions is None and method == "GET":
-            return self._tag_only(environ, start_response)
-        head = method == "HEAD" and self.auto_etag
-        if head:
-            # Frameworks strip HEAD bodies (werkzeug does), which would leave
-            # nothing to hash: ask for the GET and send only its header.
-            environ = {**environ, "REQUEST_METHOD": "GET"}
-            # Range is defined only for GET (R23): the GET asked for on
-            # HEAD's behalf must not turn the answer into a 206.
-            environ.pop("HTTP_RANGE", None)
-            environ.pop("HTTP_IF_RANGE", None)
-        exchange = _Exchange(start_response, method, conditions, head, self.max_buffer)
-        exchange.auto_etag = self.auto_etag
-        return exchange.run(self.app, environ)
-
-    def _tag_only(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """A GET without preconditions: only an auto-ETag can change its response.
-
-        The most common request gets the cheapest path: a response that is not
-        2xx or already has an ETag goes to the server directly, and an
-        :class:`_Exchange` is made only for one that may need a tag.
-        """
-        exchange: _Exchange | None = None
-        handed_on = False
-
-        def start(
-            status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
-        ) -> _Write:
-            nonlocal exchange, handed_on
-            if exchange is None:
-                if handed_on or status[:1] != "2" or _has_etag(headers):
-                    handed_on = True
-                    if exc_info is None:
-                        return start_response(status, headers)
-                    return start_response(status, headers, exc_info)
-                exchange = _Exchange(start_response, "GET", None, False, self.max_buffer)
-                exchange.auto_etag = True
-            return exchange.start_response(status, headers, exc_info)
-
-        body = self.app(environ, start)
-        if exchange is None:
-            if handed_on:
-                return body
-            # start_response comes with the first iteration (PEP 3333 allows it).
-            exchange = _Exchange(start_response, "GET", None, False, self.max_buffer)
-            exchange.auto_etag = True
-        return exchange.after(body)
-
-    def _pre_dispatch(
-        self,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        method: str,
-        validators: Validators,
-    ) -> Iterable[bytes]:
-        decision = evaluate(
-            method,
-            conditions_from_environ(environ),
-            etag=validators.etag,
-            last_modified=validators.last_modified,
-            exists=validators.exists,
-            status=None,  # before the application: assume the 2xx it would give
-            require_precondition=self.require_precondition,
-        )
-        proceed = decision.outcome is Outcome.PROCEED
-        # Only a reply needs the header fields, which cost a date to format.
-        reply = None if proceed else _reply_for(decision, validators.response_headers())
-        if reply is not None:
-            return _send(reply, start_response, method)
-        if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
-        # The preconditions passed against these validators: evaluating the
-        # response again could only agree, so it only gets the fields.
-        exchange = _Exchange(start_response, method, None, False, self.max_buffer)
-        exchange.fill = validators
-        return exchange.run(self.app, environ)
+        return _Response(self, environ, start_response, engine).run()
 
 
-def _reply_for(decision: Decision, headers: list[tuple[str, str]]) -> Reply | None:
-    # No Date of condget's own: WSGI servers add one to every response, as they
-    # do to the application's (gunicorn even adds a second one if it has one).
-    return reply_for(decision, headers, add_date=False)
-
-
-def _send(reply: Reply, start_response: StartResponse, method: str) -> list[bytes]:
+def _send(reply: Reply, start_response: StartResponse) -> list[bytes]:
     start_response(f"{reply.status} {reply.reason}", reply.headers)
-    # A reply to HEAD keeps the header fields the GET would carry and drops
-    # the content (RFC 9110 §9.3.2).
-    return [] if method == "HEAD" else [reply.body]
-
-
-def _discard(data: bytes) -> None:
-    """The ``write()`` for a HEAD answered from a GET: no body goes out."""
+    return [reply.body] if reply.body else []
 
 
 def _close(body: Iterable[bytes]) -> None:
@@ -262,322 +153,251 @@ def _close(body: Iterable[bytes]) -> None:
         close()
 
 
-def _has_etag(headers: list[tuple[str, str]]) -> bool:
-    # The common case, an application that sets its own ETag, in one cheap
-    # pass (a plain loop: any() over a generator costs more); the answer is
-    # AutoETag.for_response's, at a fraction of its price.
-    for name, _ in headers:  # noqa: SIM110
-        if len(name) == 4 and name.lower() == "etag":
-            return True
-    return False
+def _status_code(status: str) -> int:
+    try:
+        return int(status[:3])
+    except ValueError:
+        return 0  # not a status line a server would send: the server's to judge
 
 
-def _longer_than(headers: list[tuple[str, str]], limit: int) -> bool:
-    # A body that says it is over the limit would only be held to be given up:
-    # stream it from its first byte. A Content-Length that says less is not
-    # trusted: held bytes are counted.
-    for name, value in headers:
-        if len(name) == 14 and name.lower() == "content-length":
-            return value.strip(" \t").isdigit() and int(value) > limit
-    return False
+class _Response:
+    """One request's response on its way from the application to the server.
 
-
-def _filled(headers: list[tuple[str, str]], validators: Validators) -> list[tuple[str, str]]:
-    missing = validators.missing_from(name for name, _ in headers)
-    return [*headers, *missing] if missing else headers
-
-
-class _Exchange:
-    """One request on its way through the middleware; never shared between requests.
-
-    Its :meth:`start_response` decides, as soon as it sees the status and
-    header fields, whether the response goes straight to the server, must be
-    held back for an auto-ETag, or is replaced by a reply. ``held`` keeps body
-    bytes (from ``write()`` or the iterable) that the server has not had yet.
+    The application's ``start_response`` is recorded; the engine hears of it
+    once the body's completeness is known (when the application returns, or
+    at its first ``write()``), and the server's ``start_response`` is called
+    when the engine releases the response.
     """
 
-    # Defaults for the rarer paths live on the class, so that a request that
-    # needs none of them pays only for the five fields __init__ sets.
-    auto_etag = False
-    fill: Validators | None = None
-    state = _STARTING
-    returned = False
-    output_seen = False
-    body_closed = False
-    held_size = 0
-    tagger: AutoETag | None = None
-    needs_complete = False
-    reply: Reply | None = None
-    status = ""
-    code = 0
-    last_modified: int | None = None
-    server_write: _Write = staticmethod(_discard)
+    __slots__ = (
+        "_body",
+        "_closed",
+        "_engine",
+        "_environ",
+        "_exc_info",
+        "_headers",
+        "_middleware",
+        "_reply",
+        "_server_start",
+        "_started",
+        "_status",
+        "_write",
+    )
 
     def __init__(
         self,
-        server_start_response: StartResponse,
-        method: str,
-        conditions: Conditions | None,
-        head: bool,
-        max_buffer: int,
+        middleware: ConditionalMiddleware,
+        environ: WSGIEnvironment,
+        server_start: StartResponse,
+        engine: Exchange,
     ) -> None:
-        self.server_start_response = server_start_response
-        self.method = method
-        self.conditions = conditions
-        self.head = head  # a HEAD answered by running the app as GET
-        self.max_buffer = max_buffer
-        self.held: list[bytes | bytearray] = []
-        self.headers: list[tuple[str, str]] = []
+        self._middleware = middleware
+        self._environ = environ
+        self._server_start = server_start
+        self._engine = engine
+        self._status: str | None = None
+        self._started = False  # whether the engine has heard of the start
+        self._write: _Write | None = None  # the server's, once it has the response
+        self._reply: Reply | None = None  # condget's answer, decided before the body ran out
+        self._closed = False
 
-    def run(self, app: WSGIApplication, environ: WSGIEnvironment) -> Iterable[bytes]:
-        return self.after(app(environ, self.start_response))
-
-    def after(self, body: Iterable[bytes]) -> Iterable[bytes]:
-        """What the server gets, once the application has returned ``body``."""
-        self.returned = True
-        if self.state == _PASSING and not self.head:
-            return body  # the common case: the server gets the app's own iterable
+    def run(self) -> Iterable[bytes]:
         try:
-            return self._finish(body)
-        except Exception as error:
-            if self.state == _HOLDING and self.output_seen and not self.head:
-                # Without condget the server would already have sent the headers
-                # and these bytes: send them, then the error, so that the client
-                # sees the response cut short exactly as it would without condget.
-                self._commit(self.headers)
-                return _Chain(self.held, (), body, error)
-            self._close_once(body)
+            body = self._middleware.app(self._environ, self.start_response)
+        except Exception:
+            released = self._engine.failed()
+            if released is not None:
+                # The application wrote, then raised: without condget the
+                # server would have sent what was written, so it still is.
+                self._commit(released)
             raise
-        except BaseException:
-            self._close_once(body)
-            raise
-
-    def _close_once(self, body: Iterable[bytes]) -> None:
-        # PEP 3333: the server never sees this iterable, so condget closes it,
-        # once, even when close() itself raises.
-        if not self.body_closed:
-            self.body_closed = True
-            _close(body)
+        self._body = body
+        if self._status is None:
+            return _Body(self)  # start_response comes with the first iteration
+        if not self._started:
+            step = self._start(complete=isinstance(body, _LIST_BODIES))
+            if step is FORWARD or (isinstance(step, Release) and not step.held):
+                return body  # the common case: the server gets the app's own iterable
+        if self._reply is not None:
+            self.close_body()
+            return _send(self._reply, self._server_start)
+        return _Body(self)
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
     ) -> _Write:
-        if self.state == _PASSING:
+        if self._write is not None:
             # The server has this response: its start_response applies PEP 3333
             # (re-raise exc_info once headers are out, refuse a second call).
             if exc_info is None:
-                return self.server_start_response(status, headers)
-            return self.server_start_response(status, headers, exc_info)
-        if self.state != _STARTING:
+                return self._server_start(status, headers)
+            return self._server_start(status, headers, exc_info)
+        if self._status is not None:
             if exc_info is None:
                 raise AssertionError("start_response called twice without exc_info (PEP 3333)")
-            if self.output_seen and exc_info[1] is not None:
+            if self._engine.body_seen and exc_info[1] is not None:
                 # Without condget the body already produced would have sent the
                 # headers, so the server would re-raise: do what it would.
                 raise exc_info[1].with_traceback(exc_info[2])
-            # Nothing produced yet: the application starts its response over.
-            self.held = []
-            self.held_size = 0
-            self.tagger = None
-            self.reply = None
-        self.status = status
-        self.headers = headers
-        try:
-            code = int(status[:3])
-        except ValueError:
-            code = 0  # not a status line a server would send: leave it to the server
-        if not 200 <= code < 300:
-            # R28: preconditions apply to 2xx only; anything else goes through.
-            return self._commit(headers, exc_info)
-        self.code = code
-        if self.fill is not None:
-            return self._commit(_filled(headers, self.fill), exc_info)
-        etag = None
-        if self.conditions is not None:
-            validators = Validators.from_response_headers(headers)
-            etag = validators.etag
-            self.last_modified = validators.last_modified
-        if self.auto_etag and etag is None and not _has_etag(headers):
-            tagger = AutoETag.for_response(code, headers, complete=False)
-            needs_complete = False
-            if tagger is None:
-                # Perhaps taggable if the body turns out to be complete (a
-                # list), which is known once the application returns.
-                tagger = AutoETag.for_response(code, headers, complete=True)
-                needs_complete = True
-            if tagger is not None and not _longer_than(headers, self.max_buffer):
-                self.needs_complete = needs_complete
-                self.tagger = tagger
-                self.state = _HOLDING
-                return self.write
-        if self.conditions is None:
-            return self._commit(headers, exc_info)  # only a tag could have changed it
-        self._decide(etag, headers)
-        if self.state == _PASSING:
-            return self.server_write
+        self._status = status
+        self._headers = headers
+        self._exc_info = exc_info
+        if self._started:
+            self._start(complete=False)  # the application starts over
         return self.write
 
     def write(self, data: bytes) -> None:
-        state = self.state
-        if state == _PASSING:
-            self.server_write(data)
-            return
-        if data:
-            self.output_seen = True
-            if state == _HOLDING:
-                self._feed(data)
-            # _REPLYING: the reply replaces this body.
-
-    def _commit(self, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None) -> _Write:
-        """Hand the response to the server."""
-        self.state = _PASSING
-        if exc_info is None:
-            write = self.server_start_response(self.status, headers)
+        if not self._started:
+            self._start(complete=False)
+        step = self._engine.body(data, more=True)
+        if step is FORWARD:
+            assert self._write is not None
+            self._write(data)
         else:
-            write = self.server_start_response(self.status, headers, exc_info)
-        if self.head:
-            write = _discard
-        self.server_write = write
-        if self.held and not self.returned:
-            # Bytes from write() must reach the server before any later write().
-            held, self.held = self.held, []
-            for chunk in held:
-                write(bytes(chunk) if isinstance(chunk, bytearray) else chunk)
+            self._carry(step)
+
+    def _start(self, *, complete: bool) -> Step:
+        self._started = True
+        assert self._status is not None
+        step = self._engine.start(_status_code(self._status), self._headers, complete=complete)
+        return self._carry(step)
+
+    def _carry(self, step: Step) -> Step:
+        """Do what the engine said for the start or a ``write()``; chunks are _Body's."""
+        if step is FORWARD and self._write is None:
+            self._commit(Release([], []))
+        elif isinstance(step, Release):
+            self._commit(step)
+        elif isinstance(step, Reply):
+            self._reply = step
+        return step
+
+    def _commit(self, released: Release) -> _Write:
+        """Hand the response to the server, and the held bytes when they came from ``write()``."""
+        assert self._status is not None
+        headers = [*self._headers, *released.added] if released.added else self._headers
+        if self._exc_info is None:
+            write = self._server_start(self._status, headers)
+        else:
+            write = self._server_start(self._status, headers, self._exc_info)
+        self._write = write
+        if released.held and not hasattr(self, "_body"):
+            for chunk in released.held:  # write() bytes go out before any later write()
+                write(chunk)
+            released.held.clear()
         return write
 
-    def _decide(self, etag: ETag | None, headers: list[tuple[str, str]]) -> None:
-        """Evaluate the preconditions against the response's validators, then commit or reply.
+    def close_body(self) -> None:
+        # PEP 3333: the server never sees this iterable, so condget closes it,
+        # once, even when close() itself raises.
+        if not self._closed:
+            self._closed = True
+            _close(self._body)
 
-        ``etag`` is the response's (or the auto-ETag just added to ``headers``).
-        """
-        if self.conditions is not None:
-            decision = evaluate(
-                self.method,
-                self.conditions,
-                etag=etag,
-                last_modified=self.last_modified,
-                status=self.code,
-            )
-            if decision.outcome is not Outcome.PROCEED:
-                self.reply = _reply_for(decision, headers)
-                self.state = _REPLYING
-                self.held = []
-                return
-        self._commit(headers)
-
-    def _feed(self, chunk: bytes) -> None:
-        """Hold and hash a body chunk while the auto-ETag is being computed."""
-        assert self.tagger is not None
-        self.held_size += len(chunk)
-        too_long = self.held_size > self.max_buffer
-        if not too_long:
-            self.tagger.update(chunk)  # a chunk that ends the tagging is not hashed
-        if not self.head:
-            held = self.held
-            if len(chunk) >= _SMALL:
-                held.append(chunk)
-            elif held and isinstance(held[-1], bytearray):
-                merged = held[-1]
-                merged += chunk
-                if len(merged) >= _MERGED:
-                    held[-1] = bytes(merged)
-            else:
-                held.append(bytearray(chunk))
-        if too_long:
-            # Too long to hold: no tag, and the rest streams as it comes.
-            self.tagger = None
-            self._decide(None, self.headers)
-
-    def _take(self, chunk: bytes) -> None:
-        """A chunk of the application's iterable, read before the response was handed on."""
-        if not chunk:
-            return
-        self.output_seen = True
-        if self.state == _HOLDING:
-            self._feed(chunk)
-        elif self.state != _REPLYING and not self.head:
-            self.held.append(chunk)
-
-    def _finish(self, body: Iterable[bytes]) -> Iterable[bytes]:
-        """Read as much of ``body`` as the decision needs, then build what the server gets."""
-        rest: Iterable[bytes] = body
-        if self.state == _STARTING:
-            # PEP 3333 lets an application call start_response on its first
-            # iteration: read one chunk to learn the response.
-            rest = iterator = iter(body)
-            self._take(next(iterator, b""))
-        if self.state == _HOLDING:
-            if self.needs_complete and not isinstance(body, list | tuple):
-                # No length and not complete: perhaps an open-ended stream,
-                # which must never be held back.
-                self._decide(None, self.headers)
-            else:
-                rest = iterator = iter(rest)
-                for chunk in iterator:
-                    self._take(chunk)
-                    if self.state != _HOLDING:
-                        break
-                else:
-                    assert self.tagger is not None
-                    tag = self.tagger.etag()
-                    headers = self.headers
-                    if tag is not None:
-                        headers = [*headers, ("ETag", str(tag))]
-                    self._decide(tag, headers)
-        if self.state == _REPLYING:
-            self._close_once(body)
-            assert self.reply is not None
-            return _send(self.reply, self.server_start_response, self.method)
-        if self.head:
-            self._close_once(body)
-            return []
-        return _Chain(self.held, rest, body)
+    def fetch_get(self) -> Iterable[bytes]:
+        """Answer a conditional HEAD from the GET of the same target (FETCH_GET)."""
+        self.close_body()
+        middleware = self._middleware
+        environ = {**self._environ, "REQUEST_METHOD": "GET"}
+        # Range is defined only for GET (R42): the GET asked for on HEAD's
+        # behalf must not turn the answer into a 206.
+        environ.pop("HTTP_RANGE", None)
+        environ.pop("HTTP_IF_RANGE", None)
+        engine = Exchange(
+            "HEAD",
+            conditions_from_environ(self._environ),
+            auto_etag=True,
+            max_buffer=middleware.max_buffer,
+            fetched_for_head=True,
+        )
+        return _Response(middleware, environ, self._server_start, engine).run()
 
 
-class _Chain:
-    """The body the server gets: held chunks, then the rest of the application's iterable.
+class _Body:
+    """The iterable the server gets when the engine holds, fills or replaces the response.
 
-    Or, when the application failed while condget held its body, the held
-    chunks and then the application's exception.
+    It reads the application's iterable one chunk at a time and yields the
+    application's chunks as they are once the response is released. While
+    the engine holds a body for its tag, one ``next()`` reads on until the
+    engine decides: yielding ``b""`` then, as PEP 3333 asks of buffering
+    middleware, would come before any ``start_response``, which gunicorn,
+    wsgiref and Werkzeug's server all refuse (docs/wsgi.md).
 
     An iterator rather than a generator: a generator delegating with ``yield
     from`` would close the application's iterable itself when the server
     drops it early, and the server's ``close()`` would then close it again.
-    ``close()`` reaches the application's iterable exactly once (PEP 3333).
     """
 
-    __slots__ = ("_error", "_held", "_iterator", "_rest", "_source")
+    __slots__ = ("_error", "_inner", "_iterator", "_out", "_response")
 
-    def __init__(
-        self,
-        held: list[bytes | bytearray],
-        rest: Iterable[bytes],
-        source: Iterable[bytes],
-        error: Exception | None = None,
-    ) -> None:
-        held.reverse()  # popped from the end, so each chunk is freed once sent
-        self._held = held
-        self._rest = rest
+    def __init__(self, response: _Response) -> None:
+        self._response = response
         self._iterator: Iterator[bytes] | None = None
-        self._source: Iterable[bytes] | None = source
-        self._error = error  # the application's failure, raised after the held chunks
+        self._out: list[bytes] = []  # what goes to the server next, last first
+        self._error: Exception | None = None  # raised once what was held is out
+        self._inner: Iterator[bytes] | None = None  # the GET answering a HEAD
 
     def __iter__(self) -> Iterator[bytes]:
         return self
 
     def __next__(self) -> bytes:
-        held = self._held
-        if held:
-            chunk = held.pop()
-            return bytes(chunk) if isinstance(chunk, bytearray) else chunk  # PEP 3333: bytes
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        if self._iterator is None:
-            self._iterator = iter(self._rest)
-        return next(self._iterator)
+        response = self._response
+        engine = response._engine
+        step: Step
+        while True:
+            if self._out:
+                return self._out.pop()
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            if self._inner is not None:
+                return next(self._inner)
+            if self._iterator is None:
+                self._iterator = iter(response._body)
+            try:
+                chunk = next(self._iterator)
+            except StopIteration:
+                if not response._started and response._status is not None:
+                    response._start(complete=True)  # started by an empty first iteration
+                if response._reply is not None:
+                    step = response._reply
+                elif not engine.holding:
+                    raise  # released, or never started (the server's to report)
+                else:
+                    step = engine.body(b"", more=False)
+            except Exception as error:
+                released = engine.failed()
+                if released is None:
+                    raise
+                response._commit(released)
+                self._out = released.held[::-1]
+                self._error = error
+                continue
+            else:
+                if not response._started:
+                    response._start(complete=False)
+                reply = response._reply
+                step = engine.body(chunk, more=True) if reply is None else reply
+                if step is FORWARD:
+                    return chunk
+            if step is HOLD:
+                continue
+            if isinstance(step, Release):
+                response._commit(step)
+                self._out = step.held[::-1]
+            elif isinstance(step, Reply):
+                response.close_body()
+                response._reply = None  # sent: the iterable now ends
+                body = _send(step, response._server_start)
+                self._out = body
+                response._write = lambda data: None
+                self._iterator = iter(())
+            elif step is FETCH_GET:
+                self._inner = iter(response.fetch_get())
+            # DROP: a HEAD answered from a GET sends no body, but reads it all,
+            # as a server would, so that an error at its end still surfaces.
 
     def close(self) -> None:
-        source, self._source = self._source, None
-        if source is not None:
-            _close(source)
+        if self._inner is not None:
+            _close(self._inner)
+        self._response.close_body()

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from condget import AutoETag, Validators
+from condget import Validators
 from condget.asgi import ConditionalMiddleware
+from condget.engine import AutoETag
 from tests.asgi.support import (
     Message,
     app_sending,
@@ -500,13 +501,20 @@ def test_app_returning_after_start_alone_gets_it_forwarded() -> None:
 # --- HEAD ----------------------------------------------------------------------------
 
 
-def test_head_gets_the_etag_get_would_get_and_no_body() -> None:
-    """R31, §9.3.2: the app runs as GET so HEAD carries the same tag; its body is dropped."""
+def test_head_goes_to_the_app_as_head() -> None:
+    """Issue 9, defect 2: HEAD costs no GET; unconditional, it may omit the auto-ETag (§9.3.2)."""
+    app = app_sending()
+    assert call(ConditionalMiddleware(app), "HEAD") == call(app, "HEAD")
+    assert app.seen == ["HEAD", "HEAD"]
+
+
+def test_conditional_head_without_a_body_is_checked_against_the_gets_tag() -> None:
+    """R31: a HEAD the app answers without its body is checked against the GET's tag."""
     app = app_sending()
     get = response_of(call(ConditionalMiddleware(app), "GET"))
-    head_messages = call(ConditionalMiddleware(app), "HEAD")
+    head_messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", '"v0"')])
     head = response_of(head_messages)
-    assert app.seen == ["GET", "GET"]
+    assert app.seen == ["GET", "HEAD", "GET"]
     assert head.header("etag") == get.header("etag")
     assert head.header("content-length") == str(len(BODY))
     assert head.body == b""
@@ -517,6 +525,18 @@ def test_head_revalidation_gets_304() -> None:
     app = app_sending()
     messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", auto_tag(BODY))])
     assert messages[0]["status"] == 304
+    assert messages[1] == {"type": "http.response.body", "body": b""}
+
+
+def test_head_with_a_body_is_hashed_like_a_get() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        app.seen.append(scope["method"])  # type: ignore[attr-defined]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": BODY})
+
+    app.seen = []  # type: ignore[attr-defined]
+    messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", auto_tag(BODY))])
+    assert (messages[0]["status"], app.seen) == (304, ["HEAD"])  # type: ignore[attr-defined]
 
 
 def test_head_412_keeps_its_content_length_without_a_body() -> None:
@@ -527,49 +547,62 @@ def test_head_412_keeps_its_content_length_without_a_body() -> None:
     assert response.header("content-length") == str(len(b"412 Precondition Failed\n"))
 
 
-@pytest.mark.parametrize("status", [200, 404])
-def test_head_run_as_get_never_sends_body_or_trailers(status: int) -> None:
-    app = app_sending(
-        status, headers=[("ETag", '"v1"')], chunks=[b"ab", b"cd"], trailers=[("x", "y")]
-    )
-    messages = call(ConditionalMiddleware(app), "HEAD")
+def test_the_get_answering_a_head_never_sends_body_or_trailers() -> None:
+    app = app_sending(chunks=[b"ab", b"cd"], trailers=[("x", "y")])
+    messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", '"v0"')])
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[0].get("trailers") is False
-    assert messages[0]["status"] == status
+    assert messages[1] == {"type": "http.response.body", "body": b""}
+    assert app.seen == ["HEAD", "GET"]  # type: ignore[attr-defined]
 
 
-def test_head_with_pathsend_gets_an_empty_body() -> None:
-    app = pathsend_app([(b"content-length", b"100"), (b"etag", b'"v1"')])
-    messages = call(ConditionalMiddleware(app), "HEAD")
+def test_a_non_2xx_head_is_never_answered_from_a_get() -> None:
+    app = app_sending(404)
+    request = [("If-None-Match", '"v0"')]
+    assert call(ConditionalMiddleware(app), "HEAD", request) == call(app, "HEAD", request)
+    assert app.seen == ["HEAD", "HEAD"]  # type: ignore[attr-defined]
+
+
+def test_the_get_answering_a_head_by_pathsend_gets_an_empty_body() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]}
+        )
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await send({"type": "http.response.pathsend", "path": "/srv/file.txt"})
+
+    messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", '"v0"')])
+    assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[1] == {"type": "http.response.body", "body": b""}
 
 
-def test_head_with_unknown_extension_keeps_it() -> None:
+def test_conditional_head_with_unknown_extensions_keeps_them() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"v1"')]})
         await send({"type": "http.response.debug"})
         await send({"type": "http.response.zerocopysend", "file": 3, "more_body": True})
         await send({"type": "http.response.zerocopysend", "file": 3})
 
-    messages = call(ConditionalMiddleware(app), "HEAD")
-    assert [m["type"] for m in messages] == [
-        "http.response.start",
-        "http.response.debug",
-        "http.response.body",
-    ]
+    request = [("If-None-Match", '"v0"')]
+    assert call(ConditionalMiddleware(app), "HEAD", request) == call(app, "HEAD", request)
 
 
-def test_head_held_body_over_max_buffer_sends_no_body() -> None:
+def test_the_get_answering_a_head_over_max_buffer_sends_no_body() -> None:
     app = app_sending(
-        chunks=[b"x" * 10, b"x" * 10], headers=[("Content-Length", " 20")], content_length=False
+        chunks=[b"x" * 10] * 3, headers=[("Content-Length", " 30")], content_length=False
     )
-    messages = call(ConditionalMiddleware(app, max_buffer=16), "HEAD")
+    messages = call(
+        ConditionalMiddleware(app, max_buffer=16 + 256), "HEAD", [("If-None-Match", '"x"')]
+    )
     assert response_of(messages).body == b""
     assert response_of(messages).header("etag") is None
+    assert app.seen == ["HEAD", "GET"]
 
 
 def test_head_without_auto_etag_runs_the_app_as_head() -> None:
-    app = app_sending(headers=[("ETag", '"v1"')])
+    app = app_sending()
     call(ConditionalMiddleware(app, auto_etag=False), "HEAD", [("If-None-Match", '"v0"')])
     assert app.seen == ["HEAD"]
 
@@ -874,3 +907,8 @@ def test_exception_before_the_first_body_message_looks_as_it_does_without_condge
         return response.status_code, response.content
 
     assert answer(wrapped=True) == answer(wrapped=False)
+
+
+def test_max_buffer_below_zero_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="max_buffer"):
+        ConditionalMiddleware(app_sending(), max_buffer=-1)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from condget import AutoETag, ETag, ETagHasher
+from condget import ETag
+from condget.engine import AutoETag, ETagHasher
 
 BODY = b"<p>Hello, conditional world.</p>\n" * 40
 

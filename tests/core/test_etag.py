@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from condget import ANY, ETag, ETagHasher, InvalidETagError, InvalidValidatorError, parse_etag_list
+from condget import ANY, ETag, InvalidETagError, InvalidValidatorError, parse_etag_list
+from condget.engine import ETagHasher
 
 # --- One entity-tag (R4) ----------------------------------------------------
 

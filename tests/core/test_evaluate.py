@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import condget
+import condget.types
 from condget import (
     Conditions,
     Decision,
@@ -234,7 +235,7 @@ def test_if_none_match_star_creates_under_require_precondition() -> None:
         pytest.param(ETag("v"), id="ETag"),
     ],
 )
-def test_etag_forms(etag: condget.ETagLike) -> None:
+def test_etag_forms(etag: condget.types.ETagLike) -> None:
     assert evaluate("GET", {"If-None-Match": '"v"'}, etag=etag).status == 304
     assert evaluate("PUT", {"If-Match": '"v"'}, etag=etag).status is None
 
@@ -278,7 +279,7 @@ def test_etag_of_another_type_raises(etag: Any) -> None:
         pytest.param("Sunday, 06-Nov-94 08:49:37 GMT", id="rfc850_date"),
     ],
 )
-def test_last_modified_forms(last_modified: condget.Timestamp | str) -> None:
+def test_last_modified_forms(last_modified: condget.types.Timestamp | str) -> None:
     # R12: sub-second parts are truncated, so the value compares as the
     # Last-Modified header it would be written as.
     assert evaluate("GET", {"If-Modified-Since": LM_IMF}, last_modified=last_modified).status == 304

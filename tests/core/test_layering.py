@@ -21,10 +21,18 @@ from pathlib import Path
 import pytest
 
 import condget
+import condget.engine
+import condget.types
 
 PACKAGE = Path(condget.__file__).resolve().parent
-CORE = sorted([PACKAGE / "__init__.py", *PACKAGE.glob("_*.py")])
-ADAPTERS = sorted(path for path in PACKAGE.glob("*.py") if not path.name.startswith("_"))
+# The core's public faces: the package, its engine module and its type aliases.
+FACADES = {"__init__.py": condget, "engine.py": condget.engine, "types.py": condget.types}
+CORE = sorted([*(PACKAGE / name for name in FACADES), *PACKAGE.glob("_*.py")])
+ADAPTERS = sorted(
+    path
+    for path in PACKAGE.glob("*.py")
+    if not path.name.startswith("_") and path.name not in FACADES
+)
 
 # Standard-library modules that do I/O or serve requests: the core must not
 # need any of them (it never sees a socket, an environ or a scope).
@@ -100,7 +108,13 @@ def adapter_violations(source: str, name: str) -> list[str]:
                     problems.append(f"imports the {imported} adapter")
             continue
         first = submodule.partition(".")[0]
-        if first.startswith("_"):
+        facade = FACADES.get(f"{first}.py")
+        if facade is not None and facade is not condget:
+            hidden = [imported for imported in names if imported not in facade.__all__]
+            problems += [
+                f"imports condget.{first}.{imported}, not in its __all__" for imported in hidden
+            ]
+        elif first.startswith("_"):
             problems.append(f"imports the private module condget.{submodule}")
         elif INDEPENDENT.get(name) == first:
             problems.append(f"imports the {first} adapter")

@@ -140,3 +140,72 @@ def test_import_loads_only_the_stdlib_and_the_core() -> None:
             assert module == "condget" or module.startswith("condget._"), module
         else:
             assert top in sys.stdlib_module_names, f"import condget loads {module}"
+
+
+# The exact public surface (issue 9): what users call sits at the top; the
+# building blocks of adapters in condget.engine; the annotations' aliases in
+# condget.types. A change here is an API change and goes in CHANGELOG.md.
+EXACT = {
+    "condget": {
+        "ANY",
+        "REPRESENTATION_HEADERS",
+        "CondgetError",
+        "Conditions",
+        "Decision",
+        "ETag",
+        "InvalidETagError",
+        "InvalidValidatorError",
+        "Outcome",
+        "Precondition",
+        "Reply",
+        "Validators",
+        "__version__",
+        "evaluate",
+        "format_http_date",
+        "not_modified",
+        "parse_etag_list",
+        "parse_http_date",
+        "precondition_failed",
+        "precondition_required",
+        "reply_for",
+    },
+    "condget.engine": {
+        "CHUNK_COST",
+        "DROP",
+        "ERROR_DROPPED",
+        "ERROR_KEPT",
+        "FETCH_GET",
+        "FORWARD",
+        "HOLD",
+        "IGNORE",
+        "AutoETag",
+        "ETagHasher",
+        "EngineError",
+        "Exchange",
+        "Release",
+        "ResponseFields",
+        "Step",
+        "check_before",
+        "fill_for",
+        "scan_response",
+    },
+    "condget.types": {"ETagLike", "Fields", "HeaderPairs", "Headers", "Timestamp"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(EXACT))
+def test_the_public_set_is_exactly_this(module: str) -> None:
+    imported = __import__(module, fromlist=["__all__"])
+    assert set(imported.__all__) == EXACT[module]
+    for name in imported.__all__:
+        assert hasattr(imported, name), name
+
+
+@pytest.mark.parametrize("module", ["condget.engine", "condget.types"])
+def test_submodule_names_are_documented(module: str) -> None:
+    imported = __import__(module, fromlist=["__all__"])
+    assert imported.__all__ == sorted(imported.__all__, key=ruff_order)
+    for name in imported.__all__:
+        value = getattr(imported, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert (value.__doc__ or "").strip(), f"{module}.{name} has no docstring"

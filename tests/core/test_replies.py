@@ -99,6 +99,7 @@ def test_representation_headers_constant() -> None:
                 "content-language",
                 "content-range",
                 "content-md5",
+                "content-digest",
                 "content-length",
                 "transfer-encoding",
                 "trailer",

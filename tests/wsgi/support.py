@@ -175,6 +175,8 @@ class App:
         calls: The environs the app was called with.
         closed: How often ``close()`` was called on the body.
         read: How many chunks were read from a streamed body.
+        head_body: Send the body for HEAD too (a raw app does; Werkzeug
+            drops it and keeps the Content-Length).
     """
 
     status: str = "200 OK"
@@ -185,6 +187,7 @@ class App:
     calls: list[Environ] = field(default_factory=list)
     closed: int = 0
     read: int = 0
+    head_body: bool = True
 
     @property
     def methods(self) -> list[str]:
@@ -193,6 +196,8 @@ class App:
     def __call__(self, environ: Environ, start_response: Any) -> Iterable[bytes]:
         self.calls.append(environ)
         chunks = list(self.chunks)
+        if environ["REQUEST_METHOD"] == "HEAD" and not self.head_body:
+            chunks = []
         if self.mode == LAZY:
             return _ClosingIterator(self._lazy(start_response, chunks), self)
         write = start_response(self.status, list(self.headers))

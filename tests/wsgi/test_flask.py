@@ -222,8 +222,8 @@ def test_flask_app_example() -> None:
     tag = first.headers["ETag"]
     assert tag.startswith('W/"')
     assert client.get("/", headers={"If-None-Match": tag}).status_code == 304
-    head = client.head("/")
-    assert (head.headers["ETag"], head.data) == (tag, b"")
+    head = client.head("/", headers={"If-None-Match": tag})  # HEAD checked as GET (R31)
+    assert (head.status_code, head.headers["ETag"], head.data) == (304, tag, b"")
     report = client.get("/report/2024")
     assert report.headers["ETag"] == '"report-2024-rev2"'
     revalidated = client.get(

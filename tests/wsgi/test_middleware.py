@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gc
 import gzip
+import sys
 import tracemalloc
 import zlib
 from typing import Any
 
 import pytest
 
-from condget import AutoETag, Validators, format_http_date
+from condget import Validators, format_http_date
+from condget.engine import CHUNK_COST, AutoETag
 from condget.wsgi import ConditionalMiddleware, conditions_from_environ
 from tests.wsgi.support import (
     ITERATOR,
@@ -193,7 +195,7 @@ def test_non_2xx_responses_are_untouched(status: str, method: str) -> None:
     untagged = App(status=status, headers=headers[:1])
     response = serve(ConditionalMiddleware(untagged), environ(method, [("If-None-Match", "*")]))
     assert (response.status, response.headers) == (status, headers[:1])
-    assert response.body == (b"" if method == "HEAD" else b"hello world")
+    assert response.body == b"hello world"  # the app's own, HEAD included
 
 
 def test_a_status_that_is_not_a_number_is_left_to_the_server() -> None:
@@ -255,35 +257,56 @@ def test_auto_etag_revalidates_to_304(mode: str) -> None:
     assert serve(middleware, environ("GET", [("If-Match", tag)])).code == 412
 
 
-def test_head_gets_the_same_auto_etag_as_get_and_no_body() -> None:
-    # werkzeug and Flask strip HEAD bodies: the app is asked for the GET.
+def test_head_goes_to_the_app_as_head() -> None:
+    # Issue 9, defect 2: HEAD must not cost a GET. An unconditional HEAD may
+    # omit the auto-ETag, a field known only from the body (§9.3.2).
     app = untagged_app()
-    middleware = ConditionalMiddleware(app)
-    get = serve(middleware, environ("GET"))
-    head = serve(middleware, environ("HEAD"))
-    assert head.body == b""
-    assert head.header("ETag") == get.header("ETag")
-    assert head.header("Content-Length") == "11"  # the GET's, kept
-    assert app.methods == ["GET", "GET"]
-    assert app.closed == 2
-    revalidated = serve(middleware, environ("HEAD", [("If-None-Match", str(get.header("ETag")))]))
-    assert (revalidated.code, revalidated.body) == (304, b"")
+    response = serve(ConditionalMiddleware(app), environ("HEAD"))
+    assert app.methods == ["HEAD"]
+    assert response.header("ETag") is None
+    assert response.body == b"hello world"  # the app's HEAD response, as the server gets it
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("tagged", [True, False])
-def test_head_never_sends_the_gets_body(mode: str, tagged: bool) -> None:
-    app = tagged_app(mode) if tagged else untagged_app(mode)
-    response = serve(ConditionalMiddleware(app), environ("HEAD"))
-    assert (response.code, response.body) == (200, b"")
-    assert app.closed == 1
+def test_conditional_head_without_a_body_is_checked_against_the_gets_tag(mode: str) -> None:
+    # Werkzeug drops HEAD bodies and keeps Content-Length: the only way to the
+    # tag the GET carries is the GET's body; the HEAD then gets what it would.
+    app = untagged_app(mode, head_body=False)
+    middleware = ConditionalMiddleware(app)
+    tag = str(serve(middleware, environ("GET")).header("ETag"))
+    revalidated = serve(middleware, environ("HEAD", [("If-None-Match", tag)]))
+    assert (revalidated.code, revalidated.body) == (304, b"")
+    assert revalidated.header("ETag") == tag
+    changed = serve(middleware, environ("HEAD", [("If-None-Match", '"other"')]))
+    assert (changed.code, changed.body, changed.header("ETag")) == (200, b"", tag)
+    assert changed.header("Content-Length") == "11"  # the GET's, kept
+    assert app.methods == ["GET", "HEAD", "GET", "HEAD", "GET"]
+    assert app.closed == 5
 
 
-def test_head_with_an_app_etag_is_not_read_at_all() -> None:
+def test_conditional_head_with_a_body_is_hashed_like_a_get() -> None:
+    app = untagged_app()  # sends its body for HEAD, as most ASGI frameworks do
+    middleware = ConditionalMiddleware(app)
+    tag = str(serve(middleware, environ("GET")).header("ETag"))
+    response = serve(middleware, environ("HEAD", [("If-None-Match", tag)]))
+    assert response.code == 304
+    assert app.methods == ["GET", "HEAD"]
+
+
+def test_head_with_an_app_etag_gets_the_apps_own_iterable() -> None:
     app = tagged_app(ITERATOR)
-    response = serve(ConditionalMiddleware(app), environ("HEAD"))
-    assert (response.code, response.body, response.header("ETag")) == (200, b"", ETAG)
-    assert (app.read, app.closed) == (0, 1)
+    body = ConditionalMiddleware(app)(environ("HEAD"), lambda *args: None)
+    assert type(body).__name__ == "_ClosingIterator"  # the app's, untouched
+    assert app.read == 0
+
+
+def test_an_error_at_the_end_of_a_head_body_reaches_the_server() -> None:
+    # Issue 9, defect 3: the app's exception is never swallowed on HEAD.
+    app = untagged_app(ITERATOR, error=ValueError("at the end"))
+    with pytest.raises(ValueError, match="at the end"):
+        serve(ConditionalMiddleware(app), environ("HEAD", [("If-None-Match", '"x"')]))
+    with pytest.raises(ValueError, match="at the end"):
+        serve(ConditionalMiddleware(app), environ("HEAD"))
 
 
 def test_without_auto_etag_head_goes_to_the_app_as_head() -> None:
@@ -349,8 +372,9 @@ def test_auto_etag_of_a_compressed_body_is_the_identity_tag(coding: str, compres
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_body_of_exactly_max_buffer_is_tagged(mode: str) -> None:
+    # max_buffer counts the bytes and CHUNK_COST per chunk held, as on ASGI.
     chunks = (b"a" * 6, b"b" * 4)
-    middleware = ConditionalMiddleware(untagged_app(mode, chunks), max_buffer=10)
+    middleware = ConditionalMiddleware(untagged_app(mode, chunks), max_buffer=10 + 2 * CHUNK_COST)
     assert serve(middleware, environ("GET")).header("ETag") == auto_tag(chunks)
 
 
@@ -376,11 +400,13 @@ def test_over_max_buffer_the_rest_is_not_read_before_sending() -> None:
     chunks = tuple(bytes([65 + n]) * 4 for n in range(10))
     app = App(headers=[("Content-Type", "text/plain"), ("Content-Length", "8")], chunks=chunks)
     app.mode = ITERATOR
-    served = ConditionalMiddleware(app, max_buffer=10)(environ("GET"), lambda *args: None)
+    limit = 2 * (4 + CHUNK_COST)  # room for two chunks: the third passes it
+    served = ConditionalMiddleware(app, max_buffer=limit)(environ("GET"), lambda *args: None)
     iterator = iter(served)
-    # Small held chunks go out together, then the rest as the app yields it.
-    assert next(iterator) == b"".join(chunks[:3])
-    assert app.read == 3  # 12 bytes read: the first chunk over the limit
+    # The held chunks go out as they came (never merged), then the rest as the app yields it.
+    assert next(iterator) == chunks[0]
+    assert app.read == 3  # the first chunk over the limit
+    assert [next(iterator), next(iterator)] == list(chunks[1:3])
     assert list(iterator) == list(chunks[3:])
     served.close()  # type: ignore[attr-defined]
     assert app.closed == 1
@@ -595,3 +621,81 @@ def test_hook_pass_streams_as_the_app_sends(mode: str) -> None:
     response = serve(ConditionalMiddleware(app, validators=hook()), environ("GET", [], "/known"))
     assert response.chunks == list(BODY)
     assert app.closed == 1
+
+
+def test_max_buffer_below_zero_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="max_buffer"):
+        ConditionalMiddleware(untagged_app(), max_buffer=-1)
+
+
+def test_written_bytes_reach_the_server_before_the_apps_exception() -> None:
+    # Issue 9, defect 7: without condget the server has what was written.
+    received: list[bytes] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        write = start_response("200 OK", [("Content-Length", "10")])
+        write(b"written")
+        raise ValueError("after the write")
+
+    def server_start(status: str, headers: Any, exc_info: Any = None) -> Any:
+        return received.append
+
+    with pytest.raises(ValueError, match="after the write"):
+        ConditionalMiddleware(app)(environ("GET"), server_start)
+    assert received == [b"written"]
+
+
+def test_exc_info_after_the_server_has_the_response_goes_to_the_server() -> None:
+    calls: list[Any] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        write = start_response("200 OK", [("ETag", ETAG)])
+        write(b"partial")
+        try:
+            raise KeyError("late")
+        except KeyError:
+            start_response("500 Oops", [], sys.exc_info())
+        return []
+
+    def server_start(status: str, headers: Any, exc_info: Any = None) -> Any:
+        calls.append((status, exc_info is not None))
+        return lambda data: None
+
+    ConditionalMiddleware(app)(environ("GET"), server_start)
+    assert calls == [("200 OK", False), ("500 Oops", True)]
+
+
+def test_the_get_answering_a_head_is_read_to_its_end_past_max_buffer() -> None:
+    chunks = (b"a" * 10, b"b" * 10, b"c" * 10)
+    app = untagged_app(ITERATOR, chunks, head_body=False)
+    limit = 10 + CHUNK_COST
+    response = serve(
+        ConditionalMiddleware(app, max_buffer=limit), environ("HEAD", [("If-None-Match", '"x"')])
+    )
+    assert (response.code, response.body, response.header("ETag")) == (200, b"", None)
+    assert app.methods == ["HEAD", "GET"]
+    assert app.read == 3  # drained, as a server would, never sent
+
+
+def test_a_second_start_without_exc_info_goes_to_the_server_once_it_has_the_response() -> None:
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("ETag", ETAG)])(b"partial")
+        start_response("500 Oops", [])
+        return []
+
+    calls: list[str] = []
+
+    def server_start(status: str, headers: Any, exc_info: Any = None) -> Any:
+        if calls:
+            raise AssertionError("start_response called twice (PEP 3333)")
+        calls.append(status)
+        return lambda data: None
+
+    with pytest.raises(AssertionError, match="twice"):
+        ConditionalMiddleware(app)(environ("GET"), server_start)
+
+
+def test_a_lazy_start_with_an_empty_body_can_still_get_a_304() -> None:
+    app = App(headers=[("ETag", ETAG)], chunks=(), mode=LAZY)
+    response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
+    assert (response.code, app.closed) == (304, 1)

@@ -1,0 +1,496 @@
+"""The response engine: one per request, fed the application's response, saying what to send.
+
+Every rule about the *response side* of a conditional request lives here, in
+one place: which responses are eligible (§13.2.1), when a body is held back
+to compute an auto-ETag and how much of it (``max_buffer``), when the body is
+known to be complete, HEAD (§9.3.2), filling a response that ran after its
+validators were checked, and which reply replaces it (R33, R34). Like h11's
+``Connection``, it does no I/O: an adapter (WSGI, ASGI, a framework helper)
+translates its protocol into the engine's three events, *start*, *body* and
+*failed*, and carries out the step each returns. Protocol quirks (WSGI
+``write()`` and ``exc_info``, ASGI ``more_body``, ``pathsend`` and trailers)
+stay in the adapters; no HTTP rule does.
+
+The steps, what an adapter does with each:
+
+* :data:`FORWARD`: send what it was just given, unchanged.
+* :data:`HOLD`: send nothing yet (the engine keeps what it needs).
+* :class:`Release`: send the response start with the ``added`` fields, then
+  the ``held`` body bytes; from now on everything is forwarded.
+* :class:`~condget.Reply`: send this reply instead; nothing more of the
+  application's response goes out (:data:`IGNORE` from then on).
+* :data:`DROP`: the response answers a HEAD: send none of the body (keep the
+  protocol's framing: an ASGI adapter still ends the body).
+* :data:`FETCH_GET`: a conditional HEAD needs the GET's body to learn its tag:
+  run the application again as GET and feed that response to an engine made
+  with ``fetched_for_head=True``.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Final, TypeAlias, cast
+
+from ._autoetag import AutoETag
+from ._errors import CondgetError
+from ._etag import ETag
+from ._evaluate import evaluate
+from ._headers import Conditions, ResponseFields, scan_response
+from ._model import Decision, Outcome, Validators, response_date, response_etag
+from ._replies import Reply, reply_for
+
+__all__ = [
+    "CHUNK_COST",
+    "DROP",
+    "FETCH_GET",
+    "FORWARD",
+    "HOLD",
+    "IGNORE",
+    "EngineError",
+    "Exchange",
+    "Fields",
+    "Release",
+    "Step",
+    "check_before",
+    "fill_for",
+]
+
+Fields: TypeAlias = list[tuple[str, str]] | list[tuple[bytes, bytes]]
+"""A response's header fields: ``str`` pairs (WSGI) or lowercase ``bytes`` pairs (ASGI)."""
+
+
+class EngineError(CondgetError, AssertionError):
+    """An adapter fed the engine an event out of order (a bug in the adapter, never the client's).
+
+    It is also an ``AssertionError``, as PEP 3333 asks of a server that sees
+    ``start_response`` called twice.
+    """
+
+
+class _Signal(enum.Enum):
+    FORWARD = "forward"
+    HOLD = "hold"
+    IGNORE = "ignore"
+    DROP = "drop"
+    FETCH_GET = "fetch-get"
+
+
+FORWARD: Final = _Signal.FORWARD
+"""Send the event just given, unchanged."""
+HOLD: Final = _Signal.HOLD
+"""Send nothing yet: the engine holds the body while it computes an auto-ETag."""
+IGNORE: Final = _Signal.IGNORE
+"""condget has answered: the rest of the application's response is discarded (R33)."""
+DROP: Final = _Signal.DROP
+"""The response answers a HEAD: send none of its body, keep the protocol's framing."""
+FETCH_GET: Final = _Signal.FETCH_GET
+"""Run the application as GET to learn the tag a conditional HEAD is checked against."""
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Send the response start now, with ``added`` fields after its own, then ``held``.
+
+    Attributes:
+        added: Fields condget adds (an auto-ETag, a hook's validators),
+            always ``str`` pairs; the adapter encodes them for its protocol.
+        held: Body bytes held back so far, in order, including those of the
+            event that released them.
+    """
+
+    added: list[tuple[str, str]]
+    held: list[bytes]
+
+
+Step: TypeAlias = _Signal | Release | Reply
+"""What an engine event returns: a signal, a :class:`Release` or a :class:`~condget.Reply`."""
+
+_NO_FIELDS: Final[list[tuple[str, str]]] = []
+
+# What holding one more chunk costs besides its bytes: the bytes object's
+# header and a list slot, and on ASGI the message dict (about 240 bytes on
+# CPython 3.11). It counts against max_buffer, or a body sent in tiny chunks
+# (lines, records) would hold many times max_buffer in memory; with 64 KiB
+# chunks it is 0.4%. Chunks are held as they came, never merged: the
+# application's block boundaries reach the server as it made them.
+CHUNK_COST: Final = 256
+# A gzip body of max_buffer bytes may inflate a thousandfold: the identity
+# bytes hashed for its tag are bounded too, so the work per request is.
+_DECODED_PER_BUFFERED: Final = 8
+
+# The engine's states.
+_STARTING: Final = 0  # waiting for the response start
+_HOLDING: Final = 1  # start and body held while the auto-ETag is computed
+_FORWARDING: Final = 2  # released: everything goes out unchanged
+_DROPPING: Final = 3  # released for a HEAD answered from a GET: no body goes out
+_DONE: Final = 4  # replaced by a reply, or handed back with FETCH_GET
+
+
+def _eligible(status: int) -> bool:
+    # §13.2.1 (R28): preconditions apply to a 2xx (or 412) response only;
+    # an error, a redirect or an application's own 304 goes through untouched.
+    return 200 <= status < 300
+
+
+def _reply(decision: Decision, headers: Iterable[tuple[str, str]], method: str) -> Reply | None:
+    # No Date of condget's own: WSGI and ASGI servers add Date to every
+    # response (§6.6.1), and gunicorn even adds a second one to a response
+    # that has one.
+    reply = reply_for(decision, list(headers), add_date=False)
+    if reply is not None and method == "HEAD":
+        # HEAD gets the header fields GET would get, and no content (§9.3.2).
+        return replace(reply, body=b"")
+    return reply
+
+
+def check_before(
+    method: str,
+    conditions: Conditions,
+    validators: Validators,
+    *,
+    require_precondition: bool = False,
+) -> Reply | None:
+    """Evaluate a request against validators known *before* the application runs.
+
+    This is how a pre-dispatch hook, a view decorator or a FastAPI dependency
+    answers a 304, 412 or 428 without running the view (R36, §13.2.1). A
+    ``Last-Modified`` later than now is evaluated, and sent, as now (§8.8.2.1).
+
+    Args:
+        method: The request method.
+        conditions: The request's conditional fields.
+        validators: The target resource's current validators.
+        require_precondition: Answer 428 to a state-changing request with no
+            precondition (RFC 6585 §3).
+
+    Returns:
+        The reply to send instead of running the application (empty body
+        for HEAD), or ``None`` to run it.
+    """
+    now = int(time.time())
+    decision = evaluate(
+        method,
+        conditions,
+        etag=validators.etag,
+        last_modified=validators.last_modified_at(now),
+        exists=validators.exists,
+        status=None,  # before the application: assume the 2xx it would give
+        require_precondition=require_precondition,
+    )
+    if decision.outcome is Outcome.PROCEED:
+        return None
+    return _reply(decision, validators.response_headers(now=now), method)
+
+
+def fill_for(
+    method: str, status: int | None, names: Iterable[str], validators: Validators
+) -> list[tuple[str, str]]:
+    """The fields a response that ran after :func:`check_before` passed must gain.
+
+    A 2xx GET or HEAD response advertises exactly what later requests are
+    checked against: it gets the validators' fields it lacks (``ETag``,
+    ``Last-Modified``, :attr:`Validators.headers`), while its own always win.
+    A response to another method describes the new state, which only the
+    application knows, and gains nothing.
+
+    Args:
+        method: The request method.
+        status: The response's status; ``None`` when not known yet (a
+            FastAPI dependency fills the response before the endpoint runs),
+            which counts as the 2xx a passed check expects.
+        names: The response's header names.
+        validators: What :func:`check_before` evaluated against.
+    """
+    if (method != "GET" and method != "HEAD") or (status is not None and not _eligible(status)):
+        return _NO_FIELDS
+    return validators.missing_from(names)
+
+
+class Exchange:
+    """The response side of one request: fed the application's response, answers each step.
+
+    Build one per request, after deciding with :meth:`needed` that the
+    request needs one; never share it.
+
+    Args:
+        method: The request method as the client sent it.
+        conditions: The request's conditional fields.
+        auto_etag: Compute a weak tag for an eligible response without one
+            (:class:`AutoETag`).
+        max_buffer: The most memory held back for the auto-ETag, in every
+            adapter: the body bytes plus :data:`CHUNK_COST` (256) for each
+            chunk they came in. A longer body streams untagged from the moment
+            it passes the limit (or from the start, when its Content-Length is
+            larger).
+        fill: Validators a pre-dispatch check already passed: the response
+            is not evaluated again, only filled (:func:`fill_for`).
+        fetched_for_head: The response is a GET's, run to answer a HEAD
+            (after :data:`FETCH_GET`): hash it, send none of its body.
+    """
+
+    __slots__ = (
+        "_auto_etag",
+        "_body_seen",
+        "_conditions",
+        "_declared",
+        "_fields",
+        "_fill",
+        "_for_head",
+        "_headers",
+        "_held",
+        "_held_size",
+        "_max_buffer",
+        "_method",
+        "_needs_complete",
+        "_state",
+        "_status",
+        "_tagger",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        conditions: Conditions,
+        *,
+        auto_etag: bool = True,
+        max_buffer: int = 1024 * 1024,
+        fill: Validators | None = None,
+        fetched_for_head: bool = False,
+    ) -> None:
+        self._method = "HEAD" if fetched_for_head else method
+        self._conditions = conditions
+        self._auto_etag = auto_etag
+        self._max_buffer = max_buffer
+        self._fill = fill
+        self._for_head = fetched_for_head
+        self._state = _STARTING
+        self._body_seen = False
+
+    @staticmethod
+    def needed(method: str, conditions: Conditions, *, auto_etag: bool) -> bool:
+        """Whether a request needs an engine at all: the fast path for the rest.
+
+        GET needs one for its preconditions or an auto-ETag; HEAD only for
+        its preconditions, since a HEAD response may omit fields known only
+        from the body (§9.3.2). Any other method cannot be helped after the
+        application has run (R36): its response goes through untouched.
+        """
+        if method == "GET":
+            return auto_etag or conditions.decisive
+        return method == "HEAD" and conditions.decisive
+
+    @property
+    def body_seen(self) -> bool:
+        """Whether the application has produced body bytes (a WSGI restart needs to know)."""
+        return self._body_seen
+
+    @property
+    def holding(self) -> bool:
+        """Whether the engine holds the response back (so an adapter must not send it)."""
+        return self._state == _HOLDING
+
+    def start(self, status: int, headers: Fields, *, complete: bool = False) -> Step:
+        """The application started its response.
+
+        Args:
+            status: Its status code.
+            headers: Its header fields (never modified).
+            complete: The adapter already holds the entire body (a WSGI list);
+                otherwise the engine learns it from the first body event.
+
+        Returns:
+            :data:`FORWARD`, :data:`HOLD`, a :class:`Release` (of the start
+            alone, with the fields condget adds) or a reply.
+
+        Raises:
+            EngineError: The response had already begun (an adapter bug; a
+                WSGI application may restart only before any body).
+        """
+        state = self._state
+        if state != _STARTING:
+            if self._body_seen or state in (_FORWARDING, _DROPPING):
+                raise EngineError("the response has begun: it cannot start again")
+            self._state = _STARTING  # the application starts over (PEP 3333 exc_info)
+        self._status = status
+        if not _eligible(status):
+            return self._released(_NO_FIELDS)
+        fill = self._fill
+        if fill is not None:
+            names = [name for name, _ in _as_text(headers)]
+            return self._released(fill_for(self._method, status, names, fill))
+        fields = scan_response(headers)
+        self._fields = fields
+        self._headers = headers
+        if self._auto_etag and fields.etag is None and self._worth_holding(fields):
+            tagger = AutoETag.for_fields(
+                status,
+                fields,
+                complete=True,
+                max_decoded=_DECODED_PER_BUFFERED * self._max_buffer,
+            )
+            if tagger is not None:
+                self._tagger = tagger
+                # Without a length, only a body known to be complete is held:
+                # an open-ended stream never is.
+                self._needs_complete = fields.content_length is None and not complete
+                self._held: list[bytes] = []
+                self._held_size = 0
+                self._state = _HOLDING
+                return HOLD
+        reply = self._decide(fields.etag, _NO_FIELDS)
+        return reply if reply is not None else self._released(_NO_FIELDS)
+
+    def _worth_holding(self, fields: ResponseFields) -> bool:
+        if self._method == "HEAD" and not self._for_head and not self._conditions.decisive:
+            return False  # an unconditional HEAD may omit the tag (§9.3.2)
+        length = fields.content_length
+        self._declared = None
+        if length is not None:
+            length = length.strip(" \t")
+            if length.isdigit() and len(length) < 19:
+                self._declared = int(length)
+                # A body that says it is over the limit would only be held to
+                # be given up: it streams from its first byte. One that says
+                # less is not trusted: held bytes are counted.
+                return self._declared <= self._max_buffer
+        return True
+
+    def body(self, chunk: bytes, *, more: bool) -> Step:
+        """The application sent body bytes; ``more`` is false for its last chunk.
+
+        Returns:
+            :data:`FORWARD`, :data:`HOLD`, :data:`DROP`, :data:`IGNORE`,
+            :data:`FETCH_GET`, a :class:`Release` (whose ``held`` includes
+            ``chunk``) or a reply.
+
+        Raises:
+            EngineError: No start came first.
+        """
+        state = self._state
+        if state == _FORWARDING:
+            return FORWARD
+        if state == _DONE:
+            return IGNORE
+        if state == _DROPPING:
+            return DROP
+        if state == _STARTING:
+            raise EngineError("a body event before the response started")
+        if chunk:
+            self._body_seen = True
+        if self._needs_complete:
+            self._needs_complete = False
+            if more:
+                # No length, and more to come: perhaps an open-ended stream
+                # (server-sent events, a long poll), which is never held.
+                return self._give_up(chunk)
+        size = self._held_size + len(chunk) + (CHUNK_COST if chunk else 0)
+        self._held_size = size
+        tagger = self._tagger
+        if size > self._max_buffer:
+            return self._give_up(chunk)  # the chunk past the limit is not hashed
+        tagger.update(chunk)
+        if tagger.gave_up:
+            return self._give_up(chunk)
+        self._hold(chunk)
+        if more:
+            return HOLD
+        tag = tagger.etag()
+        if tag is None:
+            declared = self._declared
+            if (
+                self._method == "HEAD"
+                and not self._for_head
+                and not self._body_seen
+                and declared is not None
+                and declared > 0
+            ):
+                # A HEAD response without its body (Werkzeug drops them): the
+                # GET's body is what its tag would be hashed from (§9.3.2).
+                self._state = _DONE
+                return FETCH_GET
+            return self._settle(None, _NO_FIELDS)
+        return self._settle(tag, [("ETag", str(tag))])
+
+    def opaque_body(self) -> Step:
+        """The body comes in a form the engine cannot read (ASGI ``pathsend``, an extension).
+
+        While holding, the auto-ETag is given up and the response decided on
+        its own validators; the adapter then passes the event on (unless the
+        step is a reply).
+        """
+        if self._state != _HOLDING:
+            return self.body(b"", more=True)
+        return self._settle(None, _NO_FIELDS)
+
+    def failed(self) -> Release | None:
+        """The application raised. What it had sent must now go out, as without condget.
+
+        Returns:
+            The held start and bytes, undecided and untagged, or ``None``
+            when nothing is held.
+        """
+        if self._state != _HOLDING:
+            return None
+        self._state = _FORWARDING
+        return Release(_NO_FIELDS, self._take_held())
+
+    def _hold(self, chunk: bytes) -> None:
+        if chunk and not self._for_head:  # a HEAD sends no body: only hashed
+            self._held.append(chunk)
+
+    def _take_held(self) -> list[bytes]:
+        held, self._held = self._held, []
+        return held
+
+    def _give_up(self, chunk: bytes) -> Step:
+        """Stop holding for a tag: decide on the application's own validators."""
+        self._hold(chunk)
+        return self._settle(None, _NO_FIELDS)
+
+    def _settle(self, tag: ETag | None, added: list[tuple[str, str]]) -> Step:
+        # tag: the auto-ETag just computed, or None (the fields' own, if any).
+        reply = self._decide(None if tag is None else str(tag), added)
+        if reply is not None:
+            self._held = []
+            return reply
+        released = Release(added, self._take_held())
+        self._state = _DROPPING if self._for_head else _FORWARDING
+        return released
+
+    def _released(self, added: list[tuple[str, str]]) -> Step:
+        self._state = _DROPPING if self._for_head else _FORWARDING
+        return Release(added, []) if added else FORWARD
+
+    def _decide(self, etag: str | None, added: list[tuple[str, str]]) -> Reply | None:
+        """Evaluate the preconditions against the response's validators (§13.2.2)."""
+        conditions = self._conditions
+        if not conditions.decisive:
+            return None  # only a tag could have changed the response
+        fields = self._fields
+        if etag is None:
+            etag = fields.etag
+        last_modified = fields.last_modified
+        decision = evaluate(
+            self._method,
+            conditions,
+            etag=None if etag is None else response_etag(etag),
+            last_modified=None if last_modified is None else response_date(last_modified),
+            status=self._status,
+        )
+        if decision.outcome is Outcome.PROCEED:
+            return None
+        self._state = _DONE
+        return _reply(decision, [*_as_text(self._headers), *added], self._method)
+
+
+def _as_text(headers: Fields) -> list[tuple[str, str]]:
+    text: list[tuple[str, str]] = []
+    for name, value in headers:
+        if isinstance(name, str) and isinstance(value, str):
+            text.append((name, value))
+        else:
+            text.append((cast(bytes, name).decode("latin-1"), cast(bytes, value).decode("latin-1")))
+    return text

@@ -1,0 +1,52 @@
+"""The response engine and its building blocks, for adapters and framework integrations.
+
+Most users never import this module: the middlewares in :mod:`condget.wsgi`
+and :mod:`condget.asgi` and the helpers in :mod:`condget.flask` and
+:mod:`condget.starlette` are built on it. It is public so that an adapter for
+another protocol or framework can reuse exactly the same rules:
+:class:`Exchange` for the response side, :func:`check_before` and
+:func:`fill_for` for validators known before the handler runs, and
+:class:`AutoETag` / :class:`ETagHasher` for computed tags.
+"""
+
+from __future__ import annotations
+
+from ._autoetag import AutoETag as AutoETag
+from ._engine import CHUNK_COST as CHUNK_COST
+from ._engine import DROP as DROP
+from ._engine import FETCH_GET as FETCH_GET
+from ._engine import FORWARD as FORWARD
+from ._engine import HOLD as HOLD
+from ._engine import IGNORE as IGNORE
+from ._engine import EngineError as EngineError
+from ._engine import Exchange as Exchange
+from ._engine import Release as Release
+from ._engine import Step as Step
+from ._engine import check_before as check_before
+from ._engine import fill_for as fill_for
+from ._etag import ETagHasher as ETagHasher
+from ._headers import ResponseFields as ResponseFields
+from ._headers import scan_response as scan_response
+from ._replies import ERROR_DROPPED as ERROR_DROPPED
+from ._replies import ERROR_KEPT as ERROR_KEPT
+
+__all__ = [
+    "CHUNK_COST",
+    "DROP",
+    "ERROR_DROPPED",
+    "ERROR_KEPT",
+    "FETCH_GET",
+    "FORWARD",
+    "HOLD",
+    "IGNORE",
+    "AutoETag",
+    "ETagHasher",
+    "EngineError",
+    "Exchange",
+    "Release",
+    "ResponseFields",
+    "Step",
+    "check_before",
+    "fill_for",
+    "scan_response",
+]
