@@ -30,6 +30,7 @@ from ._replies import Reply as Reply
 from ._replies import not_modified as not_modified
 from ._replies import precondition_failed as precondition_failed
 from ._replies import precondition_required as precondition_required
+from ._replies import range_not_satisfiable as range_not_satisfiable
 from ._replies import reply_for as reply_for
 
 __version__ = "0.1.0"
@@ -55,5 +56,6 @@ __all__ = [
     "parse_http_date",
     "precondition_failed",
     "precondition_required",
+    "range_not_satisfiable",
     "reply_for",
 ]

@@ -40,7 +40,15 @@ from ._etag import ETag
 from ._evaluate import evaluate
 from ._headers import Conditions, ResponseFields, scan_response
 from ._model import Decision, Outcome, Validators, response_date, response_etag
-from ._replies import Reply, reply_for
+from ._ranges import (
+    MAX_RANGES,
+    InvalidRangeError,
+    PartialContent,
+    RangeSlicer,
+    RangeStatus,
+    parse_range,
+)
+from ._replies import Reply, range_not_satisfiable, reply_for
 
 __all__ = [
     "CHUNK_COST",
@@ -49,9 +57,11 @@ __all__ = [
     "FORWARD",
     "HOLD",
     "IGNORE",
+    "Emit",
     "EngineError",
     "Exchange",
     "Fields",
+    "Partial",
     "Release",
     "Step",
     "check_before",
@@ -105,8 +115,44 @@ class Release:
     held: list[bytes]
 
 
-Step: TypeAlias = _Signal | Release | Reply
-"""What an engine event returns: a signal, a :class:`Release` or a :class:`~condget.Reply`."""
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """Send a 206 Partial Content in place of the application's 200 (RFC 9110 §15.3.7).
+
+    Attributes:
+        headers: The 206's header fields, complete (``str`` pairs): the
+            200's, with the part's ``Content-Range`` / multipart
+            ``Content-Type`` and ``Content-Length``.
+        body: The first bytes of the 206's body.
+        last: Whether ``body`` ends it: the application's response can then
+            be closed unread (WSGI) or discarded.
+    """
+
+    headers: list[tuple[str, str]]
+    body: bytes
+    last: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """Send these bytes in place of the body chunk just given (a 206 being cut from it).
+
+    Attributes:
+        body: The bytes of the 206 this chunk completes (may be empty).
+        last: Whether they end the 206 (see :class:`Partial`).
+    """
+
+    body: bytes
+    last: bool
+
+
+Step: TypeAlias = _Signal | Release | Reply | Partial | Emit
+"""What an engine event returns: a signal, a :class:`Release`, a reply, a 206 or its bytes."""
+
+_ACCEPT_RANGES: Final = ("Accept-Ranges", "bytes")
+# The 200's fields a 206 replaces with its own (R47, R48).
+_PART_REPLACES: Final = frozenset({"content-length", "content-range"})
+_MULTIPART_REPLACES: Final = _PART_REPLACES | {"content-type"}
 
 _NO_FIELDS: Final[list[tuple[str, str]]] = []
 
@@ -126,7 +172,9 @@ _STARTING: Final = 0  # waiting for the response start
 _HOLDING: Final = 1  # start and body held while the auto-ETag is computed
 _FORWARDING: Final = 2  # released: everything goes out unchanged
 _DROPPING: Final = 3  # released for a HEAD answered from a GET: no body goes out
-_DONE: Final = 4  # replaced by a reply, or handed back with FETCH_GET
+_DONE: Final = 4  # replaced by a reply or a whole 206, or handed back with FETCH_GET
+_SLICING: Final = 5  # a 206 is being cut from the body as it streams
+_RANGE_PENDING: Final = 6  # a 206 decided at the start waits for the body's first event
 
 
 def _eligible(status: int) -> bool:
@@ -229,10 +277,16 @@ class Exchange:
             is not evaluated again, only filled (:func:`fill_for`).
         fetched_for_head: The response is a GET's, run to answer a HEAD
             (after :data:`FETCH_GET`): hash it, send none of its body.
+        ranges: Serve a GET's ``Range`` from a 200 whose length is known
+            (R42-R52), and advertise ``Accept-Ranges: bytes`` on the
+            responses for which it would.
+        max_ranges: The most ranges one ``Range`` field may ask for; more
+            and the full 200 is sent (R49).
     """
 
     __slots__ = (
         "_auto_etag",
+        "_body_bytes",
         "_body_seen",
         "_conditions",
         "_declared",
@@ -243,8 +297,13 @@ class Exchange:
         "_held",
         "_held_size",
         "_max_buffer",
+        "_max_ranges",
         "_method",
         "_needs_complete",
+        "_partial_headers",
+        "_pending_added",
+        "_ranges",
+        "_slicer",
         "_state",
         "_status",
         "_tagger",
@@ -259,8 +318,12 @@ class Exchange:
         max_buffer: int = 1024 * 1024,
         fill: Validators | None = None,
         fetched_for_head: bool = False,
+        ranges: bool = True,
+        max_ranges: int = MAX_RANGES,
     ) -> None:
         self._method = "HEAD" if fetched_for_head else method
+        self._ranges = ranges
+        self._max_ranges = max_ranges
         self._conditions = conditions
         self._auto_etag = auto_etag
         self._max_buffer = max_buffer
@@ -270,17 +333,20 @@ class Exchange:
         self._body_seen = False
 
     @staticmethod
-    def needed(method: str, conditions: Conditions, *, auto_etag: bool) -> bool:
+    def needed(
+        method: str, conditions: Conditions, *, auto_etag: bool, ranges: bool = True
+    ) -> bool:
         """Whether a request needs an engine at all: the fast path for the rest.
 
-        GET needs one for its preconditions or an auto-ETag; HEAD only for
-        its preconditions, since a HEAD response may omit fields known only
-        from the body (§9.3.2). Any other method cannot be helped after the
-        application has run (R36): its response goes through untouched.
+        GET needs one for its preconditions, an auto-ETag or ranges; HEAD for
+        its preconditions or ``Accept-Ranges``, but never for a tag (a HEAD
+        response may omit fields known only from the body, §9.3.2). Any
+        other method cannot be helped after the application has run (R36):
+        its response goes through untouched.
         """
         if method == "GET":
-            return auto_etag or conditions.decisive
-        return method == "HEAD" and conditions.decisive
+            return auto_etag or ranges or conditions.decisive
+        return method == "HEAD" and (ranges or conditions.decisive)
 
     @property
     def body_seen(self) -> bool:
@@ -291,6 +357,11 @@ class Exchange:
     def holding(self) -> bool:
         """Whether the engine holds the response back (so an adapter must not send it)."""
         return self._state == _HOLDING
+
+    @property
+    def cutting(self) -> bool:
+        """Whether a 206 is being cut from the body (so its end must be reported)."""
+        return self._state in (_RANGE_PENDING, _SLICING)
 
     def start(self, status: int, headers: Fields, *, complete: bool = False) -> Step:
         """The application started its response.
@@ -318,12 +389,23 @@ class Exchange:
         if not _eligible(status):
             return self._released(_NO_FIELDS)
         fill = self._fill
+        added: list[tuple[str, str]] = _NO_FIELDS
         if fill is not None:
-            names = [name for name, _ in _as_text(headers)]
-            return self._released(fill_for(self._method, status, names, fill))
-        fields = scan_response(headers)
+            text = _as_text(headers)
+            added = fill_for(self._method, status, [name for name, _ in text], fill)
+            # The preconditions passed before the application ran; what is left
+            # is Range (R32 step 5), against the validators the 200 now carries.
+            conditions = self._conditions
+            self._conditions = Conditions(if_range=conditions.if_range, range=conditions.range)
+            fields = scan_response([*text, *added])
+        else:
+            fields = scan_response(headers)
         self._fields = fields
         self._headers = headers
+        self._declared = _declared_length(fields.content_length)
+        self._body_bytes = 0
+        if fill is not None:
+            return self._conclude(None, added, at_start=True)
         if self._auto_etag and fields.etag is None and self._worth_holding(fields):
             tagger = AutoETag.for_fields(
                 status,
@@ -340,23 +422,15 @@ class Exchange:
                 self._held_size = 0
                 self._state = _HOLDING
                 return HOLD
-        reply = self._decide(fields.etag, _NO_FIELDS)
-        return reply if reply is not None else self._released(_NO_FIELDS)
+        return self._conclude(None, _NO_FIELDS, at_start=True)
 
     def _worth_holding(self, fields: ResponseFields) -> bool:
         if self._method == "HEAD" and not self._for_head and not self._conditions.decisive:
             return False  # an unconditional HEAD may omit the tag (§9.3.2)
-        length = fields.content_length
-        self._declared = None
-        if length is not None:
-            length = length.strip(" \t")
-            if length.isdigit() and len(length) < 19:
-                self._declared = int(length)
-                # A body that says it is over the limit would only be held to
-                # be given up: it streams from its first byte. One that says
-                # less is not trusted: held bytes are counted.
-                return self._declared <= self._max_buffer
-        return True
+        # A body that says it is over the limit would only be held to be
+        # given up: it streams from its first byte. One that says less is not
+        # trusted: held bytes are counted.
+        return self._declared is None or self._declared <= self._max_buffer
 
     def body(self, chunk: bytes, *, more: bool) -> Step:
         """The application sent body bytes; ``more`` is false for its last chunk.
@@ -380,6 +454,10 @@ class Exchange:
             raise EngineError("a body event before the response started")
         if chunk:
             self._body_seen = True
+        if state == _SLICING:
+            return self._slice(chunk, more)
+        if state == _RANGE_PENDING:
+            return self._begin_partial([chunk], more)
         if self._needs_complete:
             self._needs_complete = False
             if more:
@@ -388,6 +466,7 @@ class Exchange:
                 return self._give_up(chunk)
         size = self._held_size + len(chunk) + (CHUNK_COST if chunk else 0)
         self._held_size = size
+        self._body_bytes += len(chunk)
         tagger = self._tagger
         if size > self._max_buffer:
             return self._give_up(chunk)  # the chunk past the limit is not hashed
@@ -411,8 +490,8 @@ class Exchange:
                 # GET's body is what its tag would be hashed from (§9.3.2).
                 self._state = _DONE
                 return FETCH_GET
-            return self._settle(None, _NO_FIELDS)
-        return self._settle(tag, [("ETag", str(tag))])
+            return self._settle(None, _NO_FIELDS, complete=True)
+        return self._settle(tag, [("ETag", str(tag))], complete=True)
 
     def opaque_body(self) -> Step:
         """The body comes in a form the engine cannot read (ASGI ``pathsend``, an extension).
@@ -421,8 +500,14 @@ class Exchange:
         its own validators; the adapter then passes the event on (unless the
         step is a reply).
         """
-        if self._state != _HOLDING:
+        state = self._state
+        if state == _RANGE_PENDING:
+            # A body sent by path cannot be cut here: the full 200 goes out (R43).
+            self._state = _FORWARDING
+            return Release(self._pending_added, [])
+        if state != _HOLDING:
             return self.body(b"", more=True)
+        self._ranges = False  # what comes next cannot be cut
         return self._settle(None, _NO_FIELDS)
 
     def failed(self) -> Release | None:
@@ -450,40 +535,140 @@ class Exchange:
         self._hold(chunk)
         return self._settle(None, _NO_FIELDS)
 
-    def _settle(self, tag: ETag | None, added: list[tuple[str, str]]) -> Step:
+    def _settle(
+        self, tag: ETag | None, added: list[tuple[str, str]], *, complete: bool = False
+    ) -> Step:
         # tag: the auto-ETag just computed, or None (the fields' own, if any).
-        reply = self._decide(None if tag is None else str(tag), added)
-        if reply is not None:
-            self._held = []
-            return reply
-        released = Release(added, self._take_held())
-        self._state = _DROPPING if self._for_head else _FORWARDING
-        return released
+        return self._conclude(None if tag is None else str(tag), added, complete=complete)
 
     def _released(self, added: list[tuple[str, str]]) -> Step:
         self._state = _DROPPING if self._for_head else _FORWARDING
         return Release(added, []) if added else FORWARD
 
-    def _decide(self, etag: str | None, added: list[tuple[str, str]]) -> Reply | None:
-        """Evaluate the preconditions against the response's validators (§13.2.2)."""
+    def _conclude(
+        self,
+        etag: str | None,
+        added: list[tuple[str, str]],
+        *,
+        at_start: bool = False,
+        complete: bool = False,
+    ) -> Step:
+        """Decide the response: a reply, a 206, or the application's own (with ``added``)."""
+        decision = self._decide(etag)
+        if decision is not None and decision.outcome is not Outcome.PROCEED:
+            self._state = _DONE
+            self._held = []
+            reply = _reply(decision, [*_as_text(self._headers), *added], self._method)
+            assert reply is not None
+            return reply
+        length = self._declared
+        if length is None and complete:
+            length = self._body_bytes
+        if self._ranges and self._status == 200 and length is not None and self._rangeable(etag):
+            if self._fields.accept_ranges is None:
+                added = [*added, _ACCEPT_RANGES]  # R51
+            if (
+                self._method == "GET"
+                and self._conditions.range is not None
+                and (decision is None or decision.range_allowed)
+            ):
+                step = self._plan_partial(length, added, at_start=at_start, complete=complete)
+                if step is not None:
+                    return step
+        self._state = _DROPPING if self._for_head else _FORWARDING
+        if at_start:
+            return Release(added, []) if added else FORWARD
+        return Release(added, self._take_held())  # the held start goes out now
+
+    def _rangeable(self, etag: str | None) -> bool:
+        # R51: ranges address the content-coded bytes, and a coding applied
+        # per request (a compressor) gives other bytes every time: only an
+        # identity body is cut. An app's own 206 (Content-Range) is its own
+        # (R52), and "Accept-Ranges: none" is its word.
+        fields = self._fields
+        accept = fields.accept_ranges
+        coding = fields.content_encoding
+        return (
+            fields.content_range is None
+            and (accept is None or accept.strip(" \t").lower() == "bytes")
+            and (coding is None or coding.strip(" \t").lower() == "identity")
+        )
+
+    def _plan_partial(
+        self, length: int, added: list[tuple[str, str]], *, at_start: bool, complete: bool
+    ) -> Step | None:
+        """The 206 or 416 for the request's Range, or ``None`` to send the full 200 (R43)."""
+        found = parse_range(self._conditions.range, length, max_ranges=self._max_ranges)
+        headers = [*_as_text(self._headers), *added]
+        if found is RangeStatus.UNSATISFIABLE:
+            self._state = _DONE
+            self._held = []
+            return range_not_satisfiable(headers, length=length, add_date=False)  # R45
+        if found is RangeStatus.IGNORE:
+            return None
+        try:
+            partial = PartialContent(found, length, self._fields.content_type)
+        except InvalidRangeError:
+            return None  # a Content-Type that cannot be repeated in a part
+        if not partial.streamable:
+            return None  # out of order: the full 200 rather than buffering (R48, R49)
+        replaced = _MULTIPART_REPLACES if partial.boundary is not None else _PART_REPLACES
+        self._partial_headers = [
+            *((name, value) for name, value in headers if name.lower() not in replaced),
+            *partial.headers,
+        ]
+        self._slicer = RangeSlicer(partial)
+        if at_start:
+            # The body's form is not known yet (an ASGI pathsend cannot be cut):
+            # the 206 starts with the first body event.
+            self._pending_added = added
+            self._state = _RANGE_PENDING
+            return HOLD
+        return self._begin_partial(self._take_held(), more=not complete)
+
+    def _begin_partial(self, chunks: list[bytes], more: bool) -> Partial:
+        slicer = self._slicer
+        body = b"".join(slicer.feed(chunk) for chunk in chunks)
+        last = slicer.done or not more  # a body shorter than announced ends the 206 short
+        self._state = _DONE if last else _SLICING
+        return Partial(self._partial_headers, body, last)
+
+    def _slice(self, chunk: bytes, more: bool) -> Emit:
+        slicer = self._slicer
+        body = slicer.feed(chunk)
+        last = slicer.done or not more  # a body shorter than announced ends the 206 short
+        if last:
+            self._state = _DONE
+        return Emit(body, last)
+
+    def _decide(self, etag: str | None) -> Decision | None:
+        """Evaluate the preconditions against the response's validators (§13.2.2).
+
+        ``None`` when there is nothing to evaluate: no precondition, and no
+        Range with an If-Range to decide.
+        """
         conditions = self._conditions
-        if not conditions.decisive:
-            return None  # only a tag could have changed the response
+        if not conditions.decisive and (conditions.range is None or conditions.if_range is None):
+            return None
         fields = self._fields
         if etag is None:
             etag = fields.etag
         last_modified = fields.last_modified
-        decision = evaluate(
+        return evaluate(
             self._method,
             conditions,
             etag=None if etag is None else response_etag(etag),
             last_modified=None if last_modified is None else response_date(last_modified),
             status=self._status,
         )
-        if decision.outcome is Outcome.PROCEED:
-            return None
-        self._state = _DONE
-        return _reply(decision, [*_as_text(self._headers), *added], self._method)
+
+
+def _declared_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    # At most 18 digits: a real length, and no conversion of a huge number.
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def _as_text(headers: Fields) -> list[tuple[str, str]]:

@@ -144,6 +144,7 @@ class ResponseFields(NamedTuple):
     content_type: str | None
     content_range: str | None
     cache_control: str | None
+    accept_ranges: str | None
 
 
 _RESPONSE_NAMES: Final = (
@@ -154,6 +155,7 @@ _RESPONSE_NAMES: Final = (
     "content-type",
     "content-range",
     "cache-control",
+    "accept-ranges",
 )
 _CACHE_CONTROL: Final = 6
 _RESPONSE_INDEX: Final[dict[str | bytes, int]] = {
@@ -173,7 +175,7 @@ def scan_response(
     Names match case-insensitively. Cache-Control is a list, so repeated
     lines are joined (§5.3); for the others the last line wins.
     """
-    found: list[str | None] = [None, None, None, None, None, None, None]
+    found: list[str | None] = [None, None, None, None, None, None, None, None]
     for name, value in headers:
         if len(name) in _RESPONSE_LENGTHS:
             index = _RESPONSE_INDEX.get(name)

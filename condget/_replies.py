@@ -22,6 +22,7 @@ __all__ = [
     "not_modified",
     "precondition_failed",
     "precondition_required",
+    "range_not_satisfiable",
     "reply_for",
 ]
 
@@ -159,9 +160,12 @@ def not_modified(
     return Reply(304, "Not Modified", _kept(headers, lambda name: name not in drop, add_date), b"")
 
 
-def _error(status: int, reason: str, headers: Headers, add_date: bool) -> Reply:
+def _error(
+    status: int, reason: str, headers: Headers, add_date: bool, *extra: tuple[str, str]
+) -> Reply:
     body = f"{status} {reason}\n".encode("ascii")
     kept = _kept(headers, _error_keeps, add_date)
+    kept.extend(extra)
     kept.append(_TEXT_PLAIN)
     kept.append(("Content-Length", str(len(body))))
     return Reply(status, reason, kept, body)
@@ -186,6 +190,22 @@ def precondition_failed(headers: Headers = (), *, add_date: bool = True) -> Repl
 def precondition_required(headers: Headers = (), *, add_date: bool = True) -> Reply:
     """Build a 428 Precondition Required (RFC 6585 §3), kept like :func:`precondition_failed`."""
     return _error(428, "Precondition Required", headers, add_date)
+
+
+def range_not_satisfiable(headers: Headers = (), *, length: int, add_date: bool = True) -> Reply:
+    """Build a 416 Range Not Satisfiable (RFC 9110 §15.5.17), kept like :func:`precondition_failed`.
+
+    It carries ``Content-Range: bytes */length``, which tells the client the
+    representation's current length (R45).
+
+    Args:
+        headers: The header fields the 200 would carry.
+        length: The representation's length in bytes.
+        add_date: Add ``Date`` when ``headers`` have none (see :func:`not_modified`).
+    """
+    return _error(
+        416, "Range Not Satisfiable", headers, add_date, ("Content-Range", f"bytes */{length}")
+    )
 
 
 def reply_for(decision: Decision, headers: Headers = (), *, add_date: bool = True) -> Reply | None:

@@ -28,11 +28,14 @@ from condget.engine import (
     DROP,
     FETCH_GET,
     FORWARD,
+    Emit,
     Exchange,
+    Partial,
     Release,
     Step,
     check_before,
 )
+from condget.ranges import MAX_RANGES
 
 __all__ = ["ConditionalMiddleware"]
 
@@ -97,9 +100,19 @@ class ConditionalMiddleware:
             Applies to requests for which the ``validators`` hook returned
             validators, so it needs the hook.
 
+        ranges: Serve ``Range`` requests (RFC 9110 §14): a GET whose 200 has
+            a known length (a ``Content-Length``, or a body held whole) and
+            no content-coding gets its 206 (one range, or
+            ``multipart/byteranges``) or 416, after the preconditions (R42);
+            those responses advertise ``Accept-Ranges: bytes``. A single
+            range of a streamed body is cut as it streams, and the rest is
+            never read. An application's own 206 passes through (R52).
+        max_ranges: The most ranges one request may ask for; more, or
+            ranges adding up to more than the body, get the full 200 (R49).
+
     Raises:
-        ValueError: ``require_precondition`` without ``validators``, or a
-            ``max_buffer`` below zero.
+        ValueError: ``require_precondition`` without ``validators``, a
+            ``max_buffer`` below zero, or a ``max_ranges`` below one.
     """
 
     def __init__(
@@ -110,6 +123,8 @@ class ConditionalMiddleware:
         max_buffer: int = 1024 * 1024,
         validators: ValidatorsHook | None = None,
         require_precondition: bool = False,
+        ranges: bool = True,
+        max_ranges: int = MAX_RANGES,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -117,11 +132,15 @@ class ConditionalMiddleware:
             raise ValueError("require_precondition needs a validators hook")
         if max_buffer < 0:
             raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
+        if max_ranges < 1:
+            raise ValueError(f"max_ranges must be 1 or more, not {max_ranges!r}")
         self.app = app
         self.auto_etag = auto_etag
         self.max_buffer = max_buffer
         self.validators = validators
         self.require_precondition = require_precondition
+        self.ranges = ranges
+        self.max_ranges = max_ranges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope."""
@@ -138,10 +157,17 @@ class ConditionalMiddleware:
             if reply is not None:
                 await _send_reply(send, reply)
                 return
-            engine = Exchange(method, conditions, fill=found)
-        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag):
             engine = Exchange(
-                method, conditions, auto_etag=self.auto_etag, max_buffer=self.max_buffer
+                method, conditions, fill=found, ranges=self.ranges, max_ranges=self.max_ranges
+            )
+        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
+            engine = Exchange(
+                method,
+                conditions,
+                auto_etag=self.auto_etag,
+                max_buffer=self.max_buffer,
+                ranges=self.ranges,
+                max_ranges=self.max_ranges,
             )
         else:
             await self.app(scope, receive, send)
@@ -152,7 +178,13 @@ class ConditionalMiddleware:
             # on HEAD's behalf must not turn the answer into a 206.
             headers = [pair for pair in scope["headers"] if pair[0] not in (b"range", b"if-range")]
             get = dict(scope, method="GET", headers=headers)
-            engine = Exchange(method, conditions, max_buffer=self.max_buffer, fetched_for_head=True)
+            engine = Exchange(
+                method,
+                conditions,
+                max_buffer=self.max_buffer,
+                fetched_for_head=True,
+                ranges=self.ranges,
+            )
             await self._run(engine, get, receive, send, for_head=True)
 
     async def _run(
@@ -276,6 +308,12 @@ class _Responder:
             await self.release(step, more=more)
         elif isinstance(step, Reply):
             await _send_reply(self._send, step)
+        elif isinstance(step, Partial):
+            self._held = []  # its bytes are in the 206
+            await self._send({"type": _START, "status": 206, "headers": _encoded(step.headers)})
+            await self._send({"type": _BODY, "body": step.body, "more_body": not step.last})
+        elif isinstance(step, Emit):
+            await self._send({"type": _BODY, "body": step.body, "more_body": not step.last})
         elif step is FETCH_GET:
             self.fetch_get = True
         # HOLD: nothing yet. IGNORE: condget has answered; the rest of the

@@ -18,8 +18,10 @@ from ._engine import FETCH_GET as FETCH_GET
 from ._engine import FORWARD as FORWARD
 from ._engine import HOLD as HOLD
 from ._engine import IGNORE as IGNORE
+from ._engine import Emit as Emit
 from ._engine import EngineError as EngineError
 from ._engine import Exchange as Exchange
+from ._engine import Partial as Partial
 from ._engine import Release as Release
 from ._engine import Step as Step
 from ._engine import check_before as check_before
@@ -41,8 +43,10 @@ __all__ = [
     "IGNORE",
     "AutoETag",
     "ETagHasher",
+    "Emit",
     "EngineError",
     "Exchange",
+    "Partial",
     "Release",
     "ResponseFields",
     "Step",

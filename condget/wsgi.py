@@ -18,7 +18,18 @@ from typing import Final, TypeAlias
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from condget import Conditions, Reply, Validators
-from condget.engine import FETCH_GET, FORWARD, HOLD, Exchange, Release, Step, check_before
+from condget.engine import (
+    FETCH_GET,
+    FORWARD,
+    HOLD,
+    Emit,
+    Exchange,
+    Partial,
+    Release,
+    Step,
+    check_before,
+)
+from condget.ranges import MAX_RANGES
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
 
@@ -95,9 +106,19 @@ class ConditionalMiddleware:
             ``If-Unmodified-Since`` or ``If-None-Match: *``, for requests
             whose target the hook knows. Needs ``validators``.
 
+        ranges: Serve ``Range`` requests (RFC 9110 §14): a GET whose 200 has
+            a known length (a ``Content-Length``, or a body held whole) and
+            no content-coding gets its 206 (one range, or
+            ``multipart/byteranges``) or 416, after the preconditions (R42);
+            those responses advertise ``Accept-Ranges: bytes``. A single
+            range of a streamed body is cut as it streams, and the rest is
+            never read. An application's own 206 passes through (R52).
+        max_ranges: The most ranges one request may ask for; more, or
+            ranges adding up to more than the body, get the full 200 (R49).
+
     Raises:
-        ValueError: ``require_precondition`` without ``validators``, or a
-            ``max_buffer`` below zero.
+        ValueError: ``require_precondition`` without ``validators``, a
+            ``max_buffer`` below zero, or a ``max_ranges`` below one.
     """
 
     def __init__(
@@ -108,6 +129,8 @@ class ConditionalMiddleware:
         max_buffer: int = 1024 * 1024,
         validators: Callable[[WSGIEnvironment], Validators | None] | None = None,
         require_precondition: bool = False,
+        ranges: bool = True,
+        max_ranges: int = MAX_RANGES,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -115,11 +138,15 @@ class ConditionalMiddleware:
             raise ValueError("require_precondition needs a validators hook")
         if max_buffer < 0:
             raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
+        if max_ranges < 1:
+            raise ValueError(f"max_ranges must be 1 or more, not {max_ranges!r}")
         self.app = app
         self.auto_etag = auto_etag
         self.max_buffer = max_buffer
         self.validators = validators
         self.require_precondition = require_precondition
+        self.ranges = ranges
+        self.max_ranges = max_ranges
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
@@ -132,10 +159,17 @@ class ConditionalMiddleware:
             )
             if reply is not None:
                 return _send(reply, start_response)
-            engine = Exchange(method, conditions, fill=found)
-        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag):
             engine = Exchange(
-                method, conditions, auto_etag=self.auto_etag, max_buffer=self.max_buffer
+                method, conditions, fill=found, ranges=self.ranges, max_ranges=self.max_ranges
+            )
+        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
+            engine = Exchange(
+                method,
+                conditions,
+                auto_etag=self.auto_etag,
+                max_buffer=self.max_buffer,
+                ranges=self.ranges,
+                max_ranges=self.max_ranges,
             )
         else:
             return self.app(environ, start_response)
@@ -270,7 +304,19 @@ class _Response:
             self._commit(step)
         elif isinstance(step, Reply):
             self._reply = step
+        elif isinstance(step, Partial):
+            self._commit_partial(step)
+        elif isinstance(step, Emit) and step.body:
+            assert self._write is not None
+            self._write(step.body)  # a write() whose bytes are part of a 206
         return step
+
+    def _commit_partial(self, partial: Partial) -> None:
+        """Hand the server a 206 in place of the 200 (its first bytes too, from ``write()``)."""
+        write = self._server_start("206 Partial Content", partial.headers)
+        self._write = write
+        if partial.body and not hasattr(self, "_body"):
+            write(partial.body)
 
     def _commit(self, released: Release) -> _Write:
         """Hand the response to the server, and the held bytes when they came from ``write()``."""
@@ -309,6 +355,7 @@ class _Response:
             auto_etag=True,
             max_buffer=middleware.max_buffer,
             fetched_for_head=True,
+            ranges=middleware.ranges,
         )
         return _Response(middleware, environ, self._server_start, engine).run()
 
@@ -361,7 +408,7 @@ class _Body:
                     response._start(complete=True)  # started by an empty first iteration
                 if response._reply is not None:
                     step = response._reply
-                elif not engine.holding:
+                elif not engine.holding and not engine.cutting:
                     raise  # released, or never started (the server's to report)
                 else:
                     step = engine.body(b"", more=False)
@@ -392,10 +439,24 @@ class _Body:
                 self._out = body
                 response._write = lambda data: None
                 self._iterator = iter(())
+            elif isinstance(step, Partial):
+                response._commit_partial(step)
+                self._out = [step.body] if step.body else []
+                if step.last:
+                    self._finish()
+            elif isinstance(step, Emit):
+                if step.last:
+                    self._finish()  # the 206 is complete: the rest is never read
+                if step.body:
+                    return step.body
             elif step is FETCH_GET:
                 self._inner = iter(response.fetch_get())
             # DROP: a HEAD answered from a GET sends no body, but reads it all,
             # as a server would, so that an error at its end still surfaces.
+
+    def _finish(self) -> None:
+        self._response.close_body()
+        self._iterator = iter(())
 
     def close(self) -> None:
         if self._inner is not None:

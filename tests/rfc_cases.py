@@ -164,6 +164,24 @@ class Case:
         status: int | None = self.outcome.value
         return self.status if status is None else status
 
+    def served(self, method: str, body: bytes) -> tuple[int, bytes]:
+        """The status and body a middleware serving ranges sends for this ``body`` (R42-R47).
+
+        The core's answer, except that a GET that proceeds with a ``Range``
+        it may honour gets its 206 (the table's ranges are single and
+        satisfiable, ``bytes=0-9``).
+        """
+        ranged = any(name.lower() == "range" for name, _ in self.headers)
+        if (
+            self.outcome is Outcome.PROCEED
+            and method == "GET"
+            and self.status == 200
+            and self.range_allowed
+            and ranged
+        ):
+            return 206, body[:10]
+        return self.expected_status, body
+
     def joined_headers(self) -> dict[str, str]:
         """One value per field, repeated lines joined with ``", "`` (R1), first spelling kept."""
         spelled: dict[str, str] = {}

@@ -104,7 +104,7 @@ def test_without_auto_etag_or_preconditions_the_app_gets_the_servers_send() -> N
     async def receive() -> Message:
         return {"type": "http.request"}
 
-    asyncio.run(ConditionalMiddleware(app, auto_etag=False)(scope(), receive, send))
+    asyncio.run(ConditionalMiddleware(app, ranges=False, auto_etag=False)(scope(), receive, send))
     assert received == [send]
 
 
@@ -112,7 +112,9 @@ def test_if_range_alone_is_not_evaluated() -> None:
     """R27: If-Range never gives 304 or 412, so the request takes the fast path."""
     app = app_sending(headers=[("ETag", '"v1"')])
     headers = [("Range", "bytes=0-1"), ("If-Range", '"v0"')]
-    assert call(ConditionalMiddleware(app), "GET", headers) == call(app, "GET", headers)
+    assert call(ConditionalMiddleware(app, ranges=False), "GET", headers) == call(
+        app, "GET", headers
+    )
 
 
 @pytest.mark.parametrize("status", [301, 304, 404, 500])
@@ -220,7 +222,9 @@ def test_304_discards_the_rest_of_a_streamed_body_and_lets_the_app_finish() -> N
 def test_trailers_pass_through_when_condget_does_not_answer() -> None:
     app = app_sending(headers=[("ETag", '"v1"')], trailers=[("checksum", "abc")])
     headers = [("If-None-Match", '"v0"')]
-    assert call(ConditionalMiddleware(app), "GET", headers) == call(app, "GET", headers)
+    assert call(ConditionalMiddleware(app, ranges=False), "GET", headers) == call(
+        app, "GET", headers
+    )
 
 
 def test_trailers_pass_through_after_an_auto_etag() -> None:
@@ -256,7 +260,9 @@ def test_pathsend_passes_through_untouched(app_etag: bool) -> None:
     headers = [(b"content-length", b"100")] + ([(b"etag", b'"v1"')] if app_etag else [])
     app = pathsend_app(headers)
     for request in ([], [("If-None-Match", '"v0"')]):
-        assert call(ConditionalMiddleware(app), "GET", request) == call(app, "GET", request)
+        assert call(ConditionalMiddleware(app, ranges=False), "GET", request) == call(
+            app, "GET", request
+        )
 
 
 def test_pathsend_is_not_used_by_a_304() -> None:
@@ -284,7 +290,7 @@ def test_zerocopysend_passes_through_untouched() -> None:
         )
         await send({"type": "http.response.zerocopysend", "file": 3, "count": 10})
 
-    assert call(ConditionalMiddleware(app), "GET") == call(app, "GET")
+    assert call(ConditionalMiddleware(app, ranges=False), "GET") == call(app, "GET")
 
 
 def test_unknown_extension_messages_pass_through() -> None:
@@ -345,7 +351,7 @@ def test_if_match_with_the_auto_etag_fails() -> None:
 @pytest.mark.parametrize("etag", ['"v1"', "not-a-valid-tag"])
 def test_auto_etag_never_replaces_the_apps_etag(etag: str) -> None:
     app = app_sending(headers=[("ETag", etag)])
-    assert call(ConditionalMiddleware(app)) == call(app)
+    assert call(ConditionalMiddleware(app, ranges=False)) == call(app)
 
 
 @pytest.mark.parametrize(
@@ -358,12 +364,12 @@ def test_auto_etag_never_replaces_the_apps_etag(etag: str) -> None:
 )
 def test_responses_autoetag_refuses_are_sent_unchanged(headers: list[tuple[str, str]]) -> None:
     app = app_sending(headers=headers)
-    assert call(ConditionalMiddleware(app)) == call(app)
+    assert call(ConditionalMiddleware(app, ranges=False)) == call(app)
 
 
 def test_empty_body_gets_no_tag() -> None:
     app = app_sending(204, chunks=())
-    assert call(ConditionalMiddleware(app)) == call(app)
+    assert call(ConditionalMiddleware(app, ranges=False)) == call(app)
 
 
 def test_stream_without_length_is_not_held_back() -> None:
@@ -422,7 +428,7 @@ def test_body_passing_max_buffer_is_flushed_and_streamed_untagged(chunks: list[b
         chunks=chunks,
         content_length=False,
     )
-    messages = call(ConditionalMiddleware(app, max_buffer=16))
+    messages = call(ConditionalMiddleware(app, ranges=False, max_buffer=16))
     assert messages == call(app)
 
 
@@ -504,7 +510,7 @@ def test_app_returning_after_start_alone_gets_it_forwarded() -> None:
 def test_head_goes_to_the_app_as_head() -> None:
     """Issue 9, defect 2: HEAD costs no GET; unconditional, it may omit the auto-ETag (§9.3.2)."""
     app = app_sending()
-    assert call(ConditionalMiddleware(app), "HEAD") == call(app, "HEAD")
+    assert call(ConditionalMiddleware(app, ranges=False), "HEAD") == call(app, "HEAD")
     assert app.seen == ["HEAD", "HEAD"]
 
 
@@ -573,7 +579,7 @@ def test_the_get_answering_a_head_by_pathsend_gets_an_empty_body() -> None:
         else:
             await send({"type": "http.response.pathsend", "path": "/srv/file.txt"})
 
-    messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", '"v0"')])
+    messages = call(ConditionalMiddleware(app, ranges=False), "HEAD", [("If-None-Match", '"v0"')])
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[1] == {"type": "http.response.body", "body": b""}
 
@@ -730,7 +736,7 @@ def test_response_after_hook_that_lacks_nothing_is_unchanged() -> None:
         ("Vary", "y"),
     ]
     app = app_sending(headers=headers)
-    middleware = ConditionalMiddleware(app, validators=sync_hook)
+    middleware = ConditionalMiddleware(app, ranges=False, validators=sync_hook)
     assert call(middleware, "GET", [], "/known") == call(app, "GET", [], "/known")
 
 
@@ -880,7 +886,16 @@ def test_concurrent_requests_do_not_share_state() -> None:
     assert not [
         name
         for name in vars(middleware)
-        if name not in {"app", "auto_etag", "max_buffer", "validators", "require_precondition"}
+        if name
+        not in {
+            "app",
+            "auto_etag",
+            "max_buffer",
+            "validators",
+            "require_precondition",
+            "ranges",
+            "max_ranges",
+        }
     ]
 
 

@@ -41,11 +41,13 @@ def tag_of(*chunks: bytes) -> str:
 
 def test_needed_only_for_get_tags_and_decisive_fields() -> None:
     assert Exchange.needed("GET", NO_CONDITIONS, auto_etag=True)
-    assert not Exchange.needed("GET", NO_CONDITIONS, auto_etag=False)
-    assert not Exchange.needed("HEAD", NO_CONDITIONS, auto_etag=True)  # §9.3.2
+    assert not Exchange.needed("GET", NO_CONDITIONS, auto_etag=False, ranges=False)
+    assert Exchange.needed("GET", NO_CONDITIONS, auto_etag=False)  # Accept-Ranges
+    assert not Exchange.needed("HEAD", NO_CONDITIONS, auto_etag=True, ranges=False)  # §9.3.2
     assert Exchange.needed("HEAD", Conditions(if_none_match=TAG), auto_etag=False)
     assert not Exchange.needed("PUT", Conditions(if_match=TAG), auto_etag=True)  # R36
-    assert not Exchange.needed("GET", Conditions(range="bytes=0-1"), auto_etag=False)
+    assert Exchange.needed("GET", Conditions(range="bytes=0-1"), auto_etag=False)
+    assert not Exchange.needed("GET", Conditions(range="bytes=0-1"), auto_etag=False, ranges=False)
 
 
 @pytest.mark.parametrize("status", [301, 304, 404, 500])
@@ -72,7 +74,7 @@ def test_bytes_headers_decide_like_str_ones() -> None:
 
 
 def test_auto_etag_holds_then_releases_with_the_tag() -> None:
-    engine = Exchange("GET", NO_CONDITIONS)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     assert engine.start(200, LENGTH) is HOLD
     assert engine.holding
     assert engine.body(b"hel", more=True) is HOLD
@@ -91,34 +93,34 @@ def test_auto_etag_304() -> None:
 
 
 def test_without_length_only_a_complete_body_is_held() -> None:
-    engine = Exchange("GET", NO_CONDITIONS)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     assert engine.start(200, []) is HOLD
     assert engine.body(b"event", more=True) == Release([], [b"event"])  # perhaps a stream
-    complete = Exchange("GET", NO_CONDITIONS)
+    complete = Exchange("GET", NO_CONDITIONS, ranges=False)
     assert complete.start(200, [], complete=True) is HOLD
     assert complete.body(b"a", more=True) is HOLD
     assert complete.body(b"b", more=False) == Release([("ETag", tag_of(b"ab"))], [b"a", b"b"])
 
 
 def test_max_buffer_counts_bytes_and_chunks() -> None:
-    fits = Exchange("GET", NO_CONDITIONS, max_buffer=10 + 2 * CHUNK_COST)
+    fits = Exchange("GET", NO_CONDITIONS, ranges=False, max_buffer=10 + 2 * CHUNK_COST)
     fits.start(200, [("Content-Length", "10")])
     fits.body(b"x" * 5, more=True)
     assert isinstance(fits.body(b"x" * 5, more=False), Release)
-    over = Exchange("GET", NO_CONDITIONS, max_buffer=10 + 2 * CHUNK_COST - 1)
+    over = Exchange("GET", NO_CONDITIONS, ranges=False, max_buffer=10 + 2 * CHUNK_COST - 1)
     over.start(200, [("Content-Length", "10")])
     over.body(b"x" * 5, more=True)
     assert over.body(b"x" * 5, more=False) == Release([], [b"x" * 5, b"x" * 5])
 
 
 def test_a_declared_length_over_max_buffer_is_never_held() -> None:
-    engine = Exchange("GET", NO_CONDITIONS, max_buffer=4)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False, max_buffer=4)
     assert engine.start(200, LENGTH) is FORWARD
 
 
 @pytest.mark.parametrize("length", ["", "abc", "9" * 30])
 def test_a_length_that_is_no_number_is_not_trusted(length: str) -> None:
-    engine = Exchange("GET", NO_CONDITIONS, max_buffer=4)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False, max_buffer=4)
     assert engine.start(200, [("Content-Length", length)]) is HOLD
     assert isinstance(engine.body(b"12345", more=False), Release)  # over: given up
 
@@ -127,7 +129,7 @@ def test_decompression_is_bounded_too() -> None:
     # Issue 9, defect 4: a small gzip body that inflates hugely stops being
     # hashed at 8 x max_buffer identity bytes, and streams untagged.
     bomb = gzip.compress(b"\0" * (4 * 1024 * 1024))
-    engine = Exchange("GET", NO_CONDITIONS, max_buffer=len(bomb) + 1024)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False, max_buffer=len(bomb) + 1024)
     engine.start(200, [("Content-Encoding", "gzip"), ("Content-Length", str(len(bomb)))])
     started = time.process_time()
     step = engine.body(bomb, more=False)
@@ -136,18 +138,18 @@ def test_decompression_is_bounded_too() -> None:
 
 
 def test_head_fetches_the_get_only_when_conditional_and_bodiless() -> None:
-    engine = Exchange("HEAD", Conditions(if_none_match='"x"'))
+    engine = Exchange("HEAD", Conditions(if_none_match='"x"'), ranges=False)
     assert engine.start(200, LENGTH) is HOLD
     assert engine.body(b"", more=False) is FETCH_GET
-    with_body = Exchange("HEAD", Conditions(if_none_match='"x"'))
+    with_body = Exchange("HEAD", Conditions(if_none_match='"x"'), ranges=False)
     with_body.start(200, LENGTH)
     assert with_body.body(b"hello", more=False) == Release([("ETag", tag_of(b"hello"))], [b"hello"])
-    unconditional = Exchange("HEAD", NO_CONDITIONS)
+    unconditional = Exchange("HEAD", NO_CONDITIONS, ranges=False)
     assert unconditional.start(200, LENGTH) is FORWARD  # may omit the tag (§9.3.2)
 
 
 def test_the_get_for_a_head_is_hashed_and_dropped() -> None:
-    engine = Exchange("GET", Conditions(if_none_match='"x"'), fetched_for_head=True)
+    engine = Exchange("GET", Conditions(if_none_match='"x"'), fetched_for_head=True, ranges=False)
     assert engine.start(200, LENGTH) is HOLD
     assert engine.body(b"hel", more=True) is HOLD
     assert engine.body(b"lo", more=False) == Release([("ETag", tag_of(b"hello"))], [])
@@ -157,13 +159,13 @@ def test_the_get_for_a_head_is_hashed_and_dropped() -> None:
     reply = matching.body(b"hello", more=False)
     assert isinstance(reply, Reply)
     assert (reply.status, reply.body) == (304, b"")
-    errors = Exchange("GET", NO_CONDITIONS, fetched_for_head=True)
+    errors = Exchange("GET", NO_CONDITIONS, fetched_for_head=True, ranges=False)
     assert errors.start(404, []) is FORWARD
     assert errors.body(b"not found", more=False) is DROP
 
 
 def test_opaque_body_decides_without_a_tag() -> None:
-    engine = Exchange("GET", NO_CONDITIONS)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     engine.start(200, LENGTH)
     assert engine.opaque_body() == Release([], [])
     assert engine.opaque_body() is FORWARD
@@ -175,7 +177,7 @@ def test_opaque_body_decides_without_a_tag() -> None:
 
 
 def test_failed_releases_what_was_held() -> None:
-    engine = Exchange("GET", NO_CONDITIONS)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     engine.start(200, LENGTH)
     engine.body(b"he", more=True)
     assert engine.failed() == Release([], [b"he"])
@@ -184,12 +186,12 @@ def test_failed_releases_what_was_held() -> None:
 
 def test_events_out_of_order_fail_loudly() -> None:
     with pytest.raises(EngineError):
-        Exchange("GET", NO_CONDITIONS).body(b"x", more=False)
-    engine = Exchange("GET", NO_CONDITIONS)
+        Exchange("GET", NO_CONDITIONS, ranges=False).body(b"x", more=False)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     engine.start(200, [("ETag", TAG)])
     with pytest.raises(EngineError):
         engine.start(200, [])
-    holding = Exchange("GET", NO_CONDITIONS)
+    holding = Exchange("GET", NO_CONDITIONS, ranges=False)
     holding.start(200, LENGTH)
     holding.body(b"x", more=True)
     with pytest.raises(EngineError):
@@ -198,7 +200,7 @@ def test_events_out_of_order_fail_loudly() -> None:
 
 def test_a_restart_before_any_body_is_allowed() -> None:
     # PEP 3333: start_response again with exc_info, before the body.
-    engine = Exchange("GET", NO_CONDITIONS)
+    engine = Exchange("GET", NO_CONDITIONS, ranges=False)
     assert engine.start(200, LENGTH) is HOLD
     assert not engine.body_seen
     assert engine.start(500, []) is FORWARD

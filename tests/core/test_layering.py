@@ -22,11 +22,17 @@ import pytest
 
 import condget
 import condget.engine
+import condget.ranges
 import condget.types
 
 PACKAGE = Path(condget.__file__).resolve().parent
-# The core's public faces: the package, its engine module and its type aliases.
-FACADES = {"__init__.py": condget, "engine.py": condget.engine, "types.py": condget.types}
+# The core's public faces: the package, its engine, ranges and type-alias modules.
+FACADES = {
+    "__init__.py": condget,
+    "engine.py": condget.engine,
+    "ranges.py": condget.ranges,
+    "types.py": condget.types,
+}
 CORE = sorted([*(PACKAGE / name for name in FACADES), *PACKAGE.glob("_*.py")])
 ADAPTERS = sorted(
     path

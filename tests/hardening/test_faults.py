@@ -22,6 +22,9 @@ import pytest
 from condget import InvalidValidatorError, Validators
 from condget.asgi import ConditionalMiddleware as ASGIMiddleware
 from condget.wsgi import ConditionalMiddleware as WSGIMiddleware
+
+# Faults are compared with the bare app byte for byte: ranges, which add
+# Accept-Ranges to a 200, are tested on their own (tests/ranges).
 from tests.hardening.support import (
     ASGIExchange,
     Disconnected,
@@ -121,7 +124,7 @@ def wsgi_pair(
     bare_app, app = WSGIApp(fault, options["etag"]), WSGIApp(fault, options["etag"])
     environ = wsgi_environ("GET", REQUESTS[request])
     bare = wsgi_serve(bare_app, environ, **serve)
-    middleware = WSGIMiddleware(app, max_buffer=options["max_buffer"])
+    middleware = WSGIMiddleware(app, ranges=False, max_buffer=options["max_buffer"])
     wrapped = wsgi_serve(middleware, wsgi_environ("GET", REQUESTS[request]), **serve)
     return bare, wrapped, bare_app, app
 
@@ -181,7 +184,7 @@ def test_wsgi_validators_hook_failure_reaches_the_server_unchanged(method: str) 
     def hook(environ: dict[str, Any]) -> Validators | None:
         raise raised
 
-    middleware = WSGIMiddleware(app, validators=hook)
+    middleware = WSGIMiddleware(app, ranges=False, validators=hook)
     wrapped = wsgi_serve(middleware, wsgi_environ(method, [("If-Match", '"v1"')]))
     assert wrapped.error is raised
     assert wrapped.status is None  # nothing sent: the server answers as for any app error
@@ -234,7 +237,7 @@ def asgi_pair(
     scope = asgi_scope("GET", REQUESTS[request])
     bare = asgi_serve(ASGIApp(fault, options["etag"], listens=listens), scope, **serve)
     app = ASGIApp(fault, options["etag"], listens=listens)
-    middleware = ASGIMiddleware(app, max_buffer=options["max_buffer"])
+    middleware = ASGIMiddleware(app, ranges=False, max_buffer=options["max_buffer"])
     wrapped = asgi_serve(middleware, asgi_scope("GET", REQUESTS[request]), **serve)
     return bare, wrapped, app
 
@@ -315,7 +318,7 @@ def test_asgi_validators_hook_failure_reaches_the_server_unchanged(
     async def async_hook(scope: Any) -> Validators | None:
         raise raised
 
-    middleware = ASGIMiddleware(app, validators=async_hook if is_async else hook)
+    middleware = ASGIMiddleware(app, ranges=False, validators=async_hook if is_async else hook)
     wrapped = asgi_serve(middleware, asgi_scope(method, [("If-Match", '"v1"')]))
     assert wrapped.error is raised
     assert wrapped.messages == []
@@ -356,7 +359,9 @@ def test_wsgi_invalid_app_validator_changes_nothing(name: str, value: str, auto_
     for field in _matching_request(name, value):
         environ = wsgi_environ("GET", [field])
         bare = wsgi_serve(app, environ)
-        wrapped = wsgi_serve(WSGIMiddleware(app, auto_etag=auto_etag), wsgi_environ("GET", [field]))
+        wrapped = wsgi_serve(
+            WSGIMiddleware(app, ranges=False, auto_etag=auto_etag), wsgi_environ("GET", [field])
+        )
         assert wrapped.error is None
         assert wrapped.status == "200 OK"
         sent = wrapped.headers
@@ -376,7 +381,7 @@ def test_asgi_invalid_app_validator_changes_nothing(name: str, value: str, auto_
 
     for field in _matching_request(name, value):
         bare = asgi_serve(app, asgi_scope("GET", [field]))
-        middleware = ASGIMiddleware(app, auto_etag=auto_etag)
+        middleware = ASGIMiddleware(app, ranges=False, auto_etag=auto_etag)
         wrapped = asgi_serve(middleware, asgi_scope("GET", [field]))
         assert wrapped.error is None
         expected = _without_etag(bare) if name == "Last-Modified" else bare.messages
@@ -403,7 +408,7 @@ def test_invalid_hook_validator_is_a_clear_error_naming_the_value(
 
     if adapter == "wsgi":
         app = WSGIApp(None, None)
-        middleware: Any = WSGIMiddleware(app, validators=make_validators)
+        middleware: Any = WSGIMiddleware(app, ranges=False, validators=make_validators)
         error = wsgi_serve(middleware, wsgi_environ("GET", [("If-None-Match", "*")])).error
     else:
         asgi_app = ASGIApp(None, None)
