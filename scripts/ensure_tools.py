@@ -1,4 +1,4 @@
-"""Make sure the system tools the integration tests drive are installed: nginx, curl, wrk.
+"""Make sure the system tools the tests drive are installed: nginx, curl, wrk, redis-server.
 
 Run it before the test suite (``python3 dev.py test`` does); it needs only
 python3 and is idempotent: a tool already on PATH is left alone. A missing
@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 # Executable name -> Debian package that provides it.
-TOOLS = {"nginx": "nginx", "curl": "curl", "wrk": "wrk"}
+TOOLS = {"nginx": "nginx", "curl": "curl", "wrk": "wrk", "redis-server": "redis-server"}
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
 _EXTRA_PATH = os.pathsep.join(("/usr/sbin", "/sbin", "/usr/local/sbin"))

@@ -1,0 +1,198 @@
+"""``RedisStore``: the backend for fleets, shared by every host (redis-py, an optional extra)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ._base import DEFAULT_TIMEOUT_MS, DEFAULT_TTL, BaseStore
+from ._errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    import redis
+    import redis.cluster
+
+__all__ = ["RedisStore"]
+
+# The conditional put, atomic on the server. KEYS[1] is the entry and
+# KEYS[2] the path's generation; both carry the path's hash tag, so they are
+# in one Redis Cluster slot. The other generations (prefixes, everything)
+# live in other slots and are compared again by every read instead.
+_PUT: Final = """
+local current = redis.call('GET', KEYS[2])
+if (current or '') ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+
+def _import_redis() -> Any:
+    try:
+        import redis
+        import redis.backoff
+        import redis.retry
+    except ImportError:
+        raise ImportError(
+            "RedisStore needs redis-py, which is not installed: pip install 'condget[redis]'"
+        ) from None
+    return redis
+
+
+def _safe_url(url: str) -> str:
+    # scheme://[user@]host[:port][/db], with "***" where a password was and
+    # the query (which may hold ?password=) left out.
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "<unparsable Redis URL>"
+    user = parts.username or ""
+    secret = ":***" if parts.password is not None else ""
+    login = f"{user}{secret}@" if user or secret else ""
+    where = (parts.hostname or "") + (f":{port}" if port is not None else "")
+    return f"{parts.scheme}://{login}{where}{parts.path}"
+
+
+def _url_secrets(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+        found += parse_qs(parts.query).get("password", [])
+    except ValueError:
+        return [url]  # cannot find the password in it: hide the whole URL
+    return found + [unquote(secret) for secret in found]
+
+
+class RedisStore(BaseStore):
+    """Validators in Redis or Valkey, shared by every host of a fleet.
+
+    Calls are bounded and never retried: the connect and read timeouts are
+    ``timeout_ms`` (default 100 ms) and redis-py's retries are off, so a dead
+    or stalled server costs a request at most about that long before
+    :class:`StoreUnavailableError`. The client is created at once but
+    connects on first use, per process (redis-py's pool notices a fork), so
+    the store can be built before gunicorn forks.
+
+    Each conditional put is one Lua script, atomic on the server; each
+    invalidation one ``SET … PX``. Keys are ``<namespace>:{<hash>}:…``; the
+    ``{…}`` hash tag puts a path's generation and its entries in one Redis
+    Cluster slot. Give the server a ``maxmemory-policy`` of ``volatile-ttl``
+    or ``noeviction``: every key has a TTL, and generations have the longest.
+
+    The URL's password never appears in ``repr()``, in log lines or in the
+    text of the errors raised.
+
+    Args:
+        url: ``redis://[[user]:password@]host[:port][/db]``, ``rediss://``
+            or ``unix://`` (redis-py's forms). Query options win over
+            condget's settings.
+        client: Instead of ``url``: your own ``redis.Redis`` (or
+            ``RedisCluster``), with its own timeouts and retries; ``close()``
+            leaves it open.
+        ttl: See :class:`BaseStore`.
+        namespace: The key prefix, also mixed into the hashes; no ``{`` or
+            ``}``.
+        timeout_ms: Connect and read timeout for a ``url``, in milliseconds.
+
+    Raises:
+        ImportError: redis-py is not installed (``pip install 'condget[redis]'``).
+        ValueError: Neither or both of ``url`` and ``client``, a bad URL (the
+            message leaves the password out), or a bad namespace.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: redis.Redis | redis.cluster.RedisCluster | None = None,
+        ttl: float = DEFAULT_TTL,
+        namespace: str = "condget",
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    ) -> None:
+        module = _import_redis()
+        super().__init__(ttl=ttl, namespace=namespace)
+        if (url is None) == (client is None):
+            raise ValueError("give RedisStore a url or a client, not both or neither")
+        if "{" in namespace or "}" in namespace:
+            raise ValueError(f"a Redis namespace cannot hold '{{' or '}}': {namespace!r}")
+        if timeout_ms < 1:
+            raise ValueError(f"timeout_ms must be at least 1, not {timeout_ms!r}")
+        self.timeout_ms: Final = timeout_ms
+        self._owns = client is None
+        self._secrets: list[str] = []
+        if url is not None:
+            self._location = _safe_url(url)
+            self._secrets = [secret for secret in _url_secrets(url) if secret]
+            try:
+                client = module.Redis.from_url(
+                    url,
+                    socket_connect_timeout=timeout_ms / 1000,
+                    socket_timeout=timeout_ms / 1000,
+                    retry=module.retry.Retry(module.backoff.NoBackoff(), 0),
+                    health_check_interval=0,
+                )
+            except (ValueError, TypeError) as error:
+                message = self._redact(f"invalid Redis URL {self._location}: {error}")
+                raise ValueError(message) from None
+        else:
+            self._location = self._client_location(client)
+        connection: Any = client
+        self._client = connection
+        self._mget = getattr(connection, "mget_nonatomic", None) or connection.mget
+        self._put = connection.register_script(_PUT)
+        self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError)
+        self._prefix = f"{namespace}:"
+
+    @staticmethod
+    def _client_location(client: Any) -> str:
+        kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+        if not isinstance(kwargs, dict):
+            return "a Redis client"
+        if "path" in kwargs:
+            return f"unix://{kwargs['path']}"
+        return f"redis://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db', 0)}"
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self._location!r}, namespace={self.namespace!r})"
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _unavailable(self, error: BaseException) -> StoreUnavailableError:
+        detail = self._redact(f"{type(error).__name__}: {error}")
+        return StoreUnavailableError(f"Redis at {self._location} unavailable: {detail}")
+
+    def _read(self, keys: Sequence[str]) -> list[bytes | None]:
+        try:
+            values = self._mget([self._prefix + key for key in keys])
+        except self._errors as error:
+            raise self._unavailable(error) from None
+        return [value.encode() if isinstance(value, str) else value for value in values]
+
+    def _write_if(
+        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
+    ) -> bool:
+        generation, expected = checks[0]
+        try:
+            stored = self._put(
+                keys=[self._prefix + key, self._prefix + generation],
+                args=[expected, value, ttl_ms],
+            )
+        except self._errors as error:
+            raise self._unavailable(error) from None
+        return bool(stored)
+
+    def _set(self, key: str, value: bytes, ttl_ms: int) -> None:
+        try:
+            self._client.set(self._prefix + key, value, px=ttl_ms)
+        except self._errors as error:
+            raise self._unavailable(error) from None
+
+    def _close(self) -> None:
+        if self._owns:
+            self._client.close()

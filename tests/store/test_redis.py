@@ -1,0 +1,220 @@
+"""RedisStore against a real redis-server: bounded failures, no password leaks, lazy import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from condget import ETag
+from condget.store import (
+    RedisStore,
+    StoredValidators,
+    StoreKey,
+    StoreUnavailableError,
+    request_key,
+)
+from tests.store.redis_server import PASSWORD, RedisServer
+
+ENTRY = StoredValidators(etag=ETag("v1"))
+BOUND = 2.0  # seconds: a generous bound on any call against a dead or hung server
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def target() -> StoreKey:
+    made = request_key("http", "example.com", "/items/1")
+    assert made is not None
+    return made.entry()
+
+
+def namespace() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+def unavailable_quickly(call: Callable[[], object]) -> StoreUnavailableError:
+    start = time.monotonic()
+    with pytest.raises(StoreUnavailableError) as caught:
+        call()
+    assert time.monotonic() - start < BOUND
+    return caught.value
+
+
+def test_keys_share_a_hash_tag_per_path(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    store.put(target(), ENTRY, generation=store.get(target()).generation)
+    store.invalidate("http://example.com/items/1")
+    names = sorted(name.decode() for name in store._client.keys(f"{store.namespace}:*"))
+    assert len(names) == 2
+    tags = {name.split("{")[1].split("}")[0] for name in names}
+    assert len(tags) == 1  # the entry and its path's generation: one cluster slot
+    assert {name.rsplit("}", 1)[1][:3] for name in names} == {":g", ":v:"}
+    ttls = [store._client.pttl(name) for name in names]
+    assert all(0 < ttl <= 2 * 86_400_000 for ttl in ttls)  # everything expires
+    store.close()
+
+
+def test_the_password_never_shows(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    assert PASSWORD not in repr(store)
+    assert "***" in repr(store)
+    wrong = f"redis://:{PASSWORD}-wrong@127.0.0.1:{redis_server.port}/0"
+    error = unavailable_quickly(lambda: RedisStore(wrong).get(target()))
+    assert PASSWORD not in str(error)
+    assert error.__cause__ is None
+    assert error.__suppress_context__
+    dead = f"redis://user:{PASSWORD}@127.0.0.1:1/0?password={PASSWORD}x"
+    error = unavailable_quickly(lambda: RedisStore(dead).get(target()))
+    assert PASSWORD not in str(error)
+    assert PASSWORD not in repr(RedisStore(dead))
+    assert "user:***@127.0.0.1:1/0" in repr(RedisStore(dead))
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://:{PASSWORD}@127.0.0.1/0",  # not a Redis scheme
+        f"redis://:{PASSWORD}@127.0.0.1:99999/0",  # a port urlsplit refuses
+        f"redis://:{PASSWORD}@[::1/0",  # unparsable: the whole URL is hidden
+    ],
+)
+def test_a_bad_url_is_refused_without_its_password(url: str) -> None:
+    with pytest.raises(ValueError, match="invalid Redis URL") as caught:
+        RedisStore(url)
+    assert PASSWORD not in str(caught.value)
+
+
+def test_a_wrong_password_is_one_error_type(redis_server: RedisServer) -> None:
+    store = RedisStore(f"redis://127.0.0.1:{redis_server.port}/0")  # no password: NOAUTH
+    error = unavailable_quickly(lambda: store.get(target()))
+    assert "Redis at redis://127.0.0.1" in str(error)
+
+
+def test_killed_mid_run_calls_fail_fast_then_recover(own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url, namespace=namespace())
+    found = store.get(target())
+    assert store.put(target(), ENTRY, generation=found.generation)
+    own_redis.kill()
+    unavailable_quickly(lambda: store.get(target()))
+    unavailable_quickly(lambda: store.put(target(), ENTRY, generation=found.generation))
+    unavailable_quickly(lambda: store.invalidate("http://example.com/items/1"))
+    assert store.pending_invalidations == {("path", "http://example.com/items/1")}
+    assert store.get(target()).generation == ""  # pending: no hit, nothing stored
+    own_redis.start()  # same port, empty
+    store._retry_after = 0
+    assert store.get(target()).entry is None
+    assert store.pending_invalidations == frozenset()
+    store.close()
+
+
+def test_a_hung_server_times_out_in_milliseconds(own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url, namespace=namespace(), timeout_ms=100)
+    store.get(target())
+    own_redis.pause()
+    try:
+        start = time.monotonic()
+        unavailable_quickly(lambda: store.get(target()))
+        unavailable_quickly(lambda: store.invalidate("http://example.com/items/1"))
+        assert time.monotonic() - start < 1.0  # two calls, no retries: ~200 ms
+        fresh = RedisStore(own_redis.url, namespace=namespace(), timeout_ms=50)
+        error = unavailable_quickly(lambda: fresh.get(target()))
+        assert "Timeout" in str(error)
+    finally:
+        own_redis.resume()
+    store._retry_after = 0
+    assert store.get(target()).entry is None
+    assert store.pending_invalidations == frozenset()
+    store.close()
+
+
+def test_a_client_of_your_own_is_left_open(redis_server: RedisServer) -> None:
+    client = redis.Redis(port=redis_server.port, password=PASSWORD, decode_responses=True)
+    store = RedisStore(client=client, namespace=namespace())
+    assert (
+        repr(store)
+        == f"RedisStore('redis://localhost:{redis_server.port}/0', namespace={store.namespace!r})"
+    )
+    assert PASSWORD not in repr(store)
+    found = store.get(target())
+    assert store.put(target(), ENTRY, generation=found.generation)
+    assert store.get(target()).entry == ENTRY  # str replies work too
+    store.close()
+    assert client.ping()
+    client.close()
+
+
+def test_a_unix_socket_client_is_described_by_its_path() -> None:
+    client = redis.Redis(unix_socket_path="/run/redis/redis.sock")
+    assert "unix:///run/redis/redis.sock" in repr(RedisStore(client=client))
+    client.close()
+
+
+class ClusterLike:
+    """What RedisStore uses of a RedisCluster client: mget_nonatomic, register_script, set."""
+
+    def __init__(self, real: redis.Redis) -> None:
+        self.real = real
+        self.mgets = 0
+
+    def mget_nonatomic(self, keys: list[str]) -> Any:
+        self.mgets += 1
+        return self.real.mget(keys)
+
+    def register_script(self, script: str) -> Any:
+        return self.real.register_script(script)
+
+    def set(self, *args: Any, **kwargs: Any) -> Any:
+        return self.real.set(*args, **kwargs)
+
+
+def test_a_cluster_client_reads_across_slots(redis_server: RedisServer) -> None:
+    real = redis.Redis(port=redis_server.port, password=PASSWORD)
+    cluster = ClusterLike(real)
+    store = RedisStore(client=cluster, namespace=namespace())  # type: ignore[arg-type]
+    assert "a Redis client" in repr(store)
+    store.put(target(), ENTRY, generation=store.get(target()).generation)
+    assert store.get(target()).entry == ENTRY
+    assert cluster.mgets == 2
+    store.close()
+    real.close()
+
+
+def test_arguments_are_checked(redis_server: RedisServer) -> None:
+    client = redis.Redis(port=redis_server.port, password=PASSWORD)
+    with pytest.raises(ValueError, match="url or a client"):
+        RedisStore()
+    with pytest.raises(ValueError, match="url or a client"):
+        RedisStore(redis_server.url, client=client)
+    with pytest.raises(ValueError, match="namespace"):
+        RedisStore(redis_server.url, namespace="a{b}")
+    with pytest.raises(ValueError, match="timeout_ms"):
+        RedisStore(redis_server.url, timeout_ms=0)
+    client.close()
+
+
+def test_without_redis_py_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+    with pytest.raises(ImportError, match=r"pip install 'condget\[redis\]'"):
+        RedisStore("redis://127.0.0.1:6379/0")
+
+
+def test_condget_store_imports_without_redis_py() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "import condget.store\n"
+        "try:\n"
+        "    condget.store.RedisStore('redis://127.0.0.1/0')\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "pip install 'condget[redis]'" in done.stdout
