@@ -14,7 +14,8 @@ from condget._check._registry import CHECKS, TOPICS
 from condget._check._run import check_url  # noqa: F401  (registers every check)
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "condget" / "_check"
+SOURCES = Path(condget.__file__).resolve().parent  # the installed package, wheel or tree
+PACKAGE = SOURCES / "_check"
 MODULES = sorted(PACKAGE.glob("*.py"))
 
 
@@ -69,7 +70,7 @@ def test_the_checker_uses_only_the_public_api_and_the_stdlib(path: Path) -> None
 
 
 def test_main_module_only_starts_the_checker() -> None:
-    assert _imports(ROOT / "condget" / "__main__.py") == [
+    assert _imports(SOURCES / "__main__.py") == [
         (0, "__future__", ["annotations"]),
         (0, "sys", []),
         (1, "_check", ["main"]),
