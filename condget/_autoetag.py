@@ -12,7 +12,7 @@ from typing import Final
 from ._etag import ETag, ETagHasher
 from ._headers import Headers, ResponseFields, header_items, scan_response
 
-__all__ = ["AutoETag"]
+__all__ = ["AutoETag", "refusal"]
 
 # Content-codings whose identity bytes the standard library can recover
 # (§8.4.1.2-8.4.1.3): "deflate" is the zlib format, "gzip" the gzip format.
@@ -118,25 +118,12 @@ class AutoETag:
         max_decoded: int | None = None,
     ) -> AutoETag | None:
         """:meth:`for_response` for fields already read by :func:`scan_response`."""
-        if not 200 <= status < 300 or status == 206:
-            return None
-        if fields.etag is not None or fields.content_range is not None:
-            return None
-        if fields.cache_control is not None and _has_no_store(fields.cache_control):
-            return None
-        content_type = fields.content_type
-        if content_type is not None and content_type.lower().startswith("text/event-stream"):
+        if fields.etag is not None or refusal(status, fields, complete=complete) is not None:
             return None
         coding = fields.content_encoding
         if coding is not None:
             coding = coding.strip(" \t").lower()
-            if coding == "identity":
-                coding = None
-            elif coding not in _WBITS:
-                return None  # br, zstd, or several codings in a row
-        if fields.content_length is None and not complete:
-            return None
-        return cls(coding, max_decoded=max_decoded)
+        return cls(None if coding == "identity" else coding, max_decoded=max_decoded)
 
     def update(self, chunk: bytes) -> None:
         """Feed the next chunk of the body, as sent."""
@@ -165,6 +152,11 @@ class AutoETag:
         """Whether the body can no longer get a tag (undecodable, or past ``max_decoded``)."""
         return self._failed
 
+    @property
+    def empty(self) -> bool:
+        """Whether no byte of the identity body has been seen (an empty body gets no tag)."""
+        return self._empty
+
     def _feed(self, identity: bytes) -> None:
         # Emptiness is judged on the identity bytes, so a compressed empty
         # body is as untagged as an empty identity one.
@@ -190,3 +182,30 @@ class AutoETag:
         if self._empty:
             return None
         return self._hasher.etag(weak=True)
+
+
+def refusal(status: int, fields: ResponseFields, *, complete: bool) -> str | None:
+    """Why a response without an ``ETag`` gets no auto-ETag, as a note code; ``None`` if it may.
+
+    The codes (docs/observability.md): ``auto-etag-partial`` (a 206 or a
+    ``Content-Range``: not the representation), ``auto-etag-no-store``,
+    ``auto-etag-stream`` (an event stream, or no length and no complete
+    body), ``auto-etag-coding`` (a content-coding condget cannot undo).
+    """
+    if not 200 <= status < 300:
+        return "not-2xx"
+    if status == 206 or fields.content_range is not None:
+        return "auto-etag-partial"
+    if fields.cache_control is not None and _has_no_store(fields.cache_control):
+        return "auto-etag-no-store"
+    content_type = fields.content_type
+    if content_type is not None and content_type.lower().startswith("text/event-stream"):
+        return "auto-etag-stream"
+    coding = fields.content_encoding
+    if coding is not None:
+        coding = coding.strip(" \t").lower()
+        if coding != "identity" and coding not in _WBITS:
+            return "auto-etag-coding"  # br, zstd, or several codings in a row
+    if fields.content_length is None and not complete:
+        return "auto-etag-stream"
+    return None

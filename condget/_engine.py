@@ -34,18 +34,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final, TypeAlias, cast
 
-from ._autoetag import AutoETag
+from ._autoetag import AutoETag, refusal
 from ._errors import CondgetError
 from ._etag import ETag
 from ._evaluate import evaluate
 from ._headers import Conditions, ResponseFields, scan_response
 from ._model import Decision, Outcome, Validators, response_date, response_etag
+from ._observe import DecisionEvent, Watch
 from ._ranges import (
     MAX_RANGES,
     InvalidRangeError,
     PartialContent,
     RangeSlicer,
     RangeStatus,
+    ignored_because,
     parse_range,
 )
 from ._replies import Reply, range_not_satisfiable, reply_for
@@ -194,12 +196,27 @@ def _reply(decision: Decision, headers: Iterable[tuple[str, str]], method: str) 
     return reply
 
 
+# The outcome names of the statuses condget itself sends (DecisionEvent.outcome).
+_OUTCOMES: Final = {
+    304: "not-modified",
+    412: "precondition-failed",
+    428: "precondition-required",
+    206: "partial",
+    416: "range-not-satisfiable",
+}
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
 def check_before(
     method: str,
     conditions: Conditions,
     validators: Validators,
     *,
     require_precondition: bool = False,
+    watch: Watch | None = None,
 ) -> Reply | None:
     """Evaluate a request against validators known *before* the application runs.
 
@@ -213,6 +230,8 @@ def check_before(
         validators: The target resource's current validators.
         require_precondition: Answer 428 to a state-changing request with no
             precondition (RFC 6585 §3).
+        watch: Who observes the request's decisions (:mod:`condget.observe`):
+            told of a reply (a 304, 412 or 428) before it is returned.
 
     Returns:
         The reply to send instead of running the application (empty body
@@ -230,7 +249,25 @@ def check_before(
     )
     if decision.outcome is Outcome.PROCEED:
         return None
-    return _reply(decision, validators.response_headers(now=now), method)
+    reply = _reply(decision, validators.response_headers(now=now), method)
+    assert reply is not None
+    if watch is None:
+        return reply
+    event = DecisionEvent(
+        method=method,
+        path=watch.path,
+        app_status=None,  # the application never ran
+        status=reply.status,
+        outcome=_OUTCOMES[reply.status],
+        decided_by=None if decision.decided_by is None else decision.decided_by.value,
+        reason=decision.reason,
+        notes=(),
+        etag=None if validators.etag is None else str(validators.etag),
+        last_modified=_header(reply.headers, "last-modified"),
+        bytes_saved=None,
+    )
+    told = watch.tell(event)
+    return replace(reply, headers=[*reply.headers, *told]) if told else reply
 
 
 def fill_for(
@@ -282,6 +319,9 @@ class Exchange:
             responses for which it would.
         max_ranges: The most ranges one ``Range`` field may ask for; more
             and the full 200 is sent (R49).
+        watch: Who observes the request's decisions (:mod:`condget.observe`):
+            told once the response is decided, before it is sent. With
+            ``None`` no event is built.
     """
 
     __slots__ = (
@@ -300,13 +340,17 @@ class Exchange:
         "_max_ranges",
         "_method",
         "_needs_complete",
+        "_notes",
         "_partial_headers",
         "_pending_added",
+        "_pending_decision",
+        "_pending_etag",
         "_ranges",
         "_slicer",
         "_state",
         "_status",
         "_tagger",
+        "_watch",
     )
 
     def __init__(
@@ -320,6 +364,7 @@ class Exchange:
         fetched_for_head: bool = False,
         ranges: bool = True,
         max_ranges: int = MAX_RANGES,
+        watch: Watch | None = None,
     ) -> None:
         self._method = "HEAD" if fetched_for_head else method
         self._ranges = ranges
@@ -331,6 +376,10 @@ class Exchange:
         self._for_head = fetched_for_head
         self._state = _STARTING
         self._body_seen = False
+        # Observation costs one test per decision when off (docs/observability.md).
+        self._watch = watch
+        if watch is not None:
+            self._notes: list[str] = []
 
     @staticmethod
     def needed(
@@ -387,6 +436,9 @@ class Exchange:
             self._state = _STARTING  # the application starts over (PEP 3333 exc_info)
         self._status = status
         if not _eligible(status):
+            if self._watch is not None:
+                self._fields = scan_response(headers)
+                return self._released(self._tell(status, "proceed", None, None, "not-2xx"))
             return self._released(_NO_FIELDS)
         fill = self._fill
         added: list[tuple[str, str]] = _NO_FIELDS
@@ -422,6 +474,17 @@ class Exchange:
                 self._held_size = 0
                 self._state = _HOLDING
                 return HOLD
+            if self._watch is not None:
+                why = refusal(status, fields, complete=complete)
+                assert why is not None  # the reason for_fields refused
+                self._note(why)
+        elif (
+            self._watch is not None
+            and self._auto_etag
+            and fields.etag is None
+            and (self._method == "GET" or self._conditions.decisive)
+        ):
+            self._note("auto-etag-too-large")
         return self._conclude(None, _NO_FIELDS, at_start=True)
 
     def _worth_holding(self, fields: ResponseFields) -> bool:
@@ -463,16 +526,16 @@ class Exchange:
             if more:
                 # No length, and more to come: perhaps an open-ended stream
                 # (server-sent events, a long poll), which is never held.
-                return self._give_up(chunk)
+                return self._give_up(chunk, "auto-etag-stream")
         size = self._held_size + len(chunk) + (CHUNK_COST if chunk else 0)
         self._held_size = size
         self._body_bytes += len(chunk)
         tagger = self._tagger
         if size > self._max_buffer:
-            return self._give_up(chunk)  # the chunk past the limit is not hashed
+            return self._give_up(chunk, "auto-etag-too-large")  # this chunk is not hashed
         tagger.update(chunk)
         if tagger.gave_up:
-            return self._give_up(chunk)
+            return self._give_up(chunk, "auto-etag-gave-up")
         self._hold(chunk)
         if more:
             return HOLD
@@ -490,6 +553,9 @@ class Exchange:
                 # GET's body is what its tag would be hashed from (§9.3.2).
                 self._state = _DONE
                 return FETCH_GET
+            if self._watch is not None:
+                # An empty body, or a compressed one cut short.
+                self._note("auto-etag-empty" if tagger.empty else "auto-etag-gave-up")
             return self._settle(None, _NO_FIELDS, complete=True)
         return self._settle(tag, [("ETag", str(tag))], complete=True)
 
@@ -504,10 +570,19 @@ class Exchange:
         if state == _RANGE_PENDING:
             # A body sent by path cannot be cut here: the full 200 goes out (R43).
             self._state = _FORWARDING
-            return Release(self._pending_added, [])
+            added = self._pending_added
+            if self._watch is not None:
+                self._note("range-ignored:opaque-body")
+                added = [
+                    *added,
+                    *self._tell(200, "proceed", self._pending_decision, self._pending_etag),
+                ]
+            return Release(added, [])
         if state != _HOLDING:
             return self.body(b"", more=True)
         self._ranges = False  # what comes next cannot be cut
+        if self._watch is not None:
+            self._note("auto-etag-opaque-body")
         return self._settle(None, _NO_FIELDS)
 
     def failed(self) -> Release | None:
@@ -530,9 +605,11 @@ class Exchange:
         held, self._held = self._held, []
         return held
 
-    def _give_up(self, chunk: bytes) -> Step:
+    def _give_up(self, chunk: bytes, why: str) -> Step:
         """Stop holding for a tag: decide on the application's own validators."""
         self._hold(chunk)
+        if self._watch is not None:
+            self._note(why)
         return self._settle(None, _NO_FIELDS)
 
     def _settle(
@@ -540,6 +617,60 @@ class Exchange:
     ) -> Step:
         # tag: the auto-ETag just computed, or None (the fields' own, if any).
         return self._conclude(None if tag is None else str(tag), added, complete=complete)
+
+    def _note(self, code: str) -> None:
+        self._notes.append(code)
+
+    def _tell(
+        self,
+        status: int,
+        outcome: str,
+        decision: Decision | None,
+        etag: str | None,
+        reason: str | None = None,
+        saved: int | None = None,
+    ) -> list[tuple[str, str]]:
+        """Report the decision; the development field to add to the response, if asked for."""
+        watch = self._watch
+        assert watch is not None
+        fields = self._fields
+        tagged = etag is not None and fields.etag is None and self._fill is None
+        if etag is None:
+            etag = fields.etag
+        last_modified = fields.last_modified
+        if reason is None:
+            if self._fill is not None and (decision is None or decision.outcome is Outcome.PROCEED):
+                reason = "checked-before-dispatch"  # the hook's validators passed (R36)
+            elif decision is None:
+                reason = "no-preconditions"
+            elif (
+                decision.outcome is Outcome.PROCEED
+                and etag is None
+                and last_modified is None
+                and self._conditions.decisive
+            ):
+                reason = "no-validators"
+            else:
+                reason = decision.reason
+        notes = self._notes
+        if tagged:
+            notes.insert(0, "auto-etag-from-get" if self._for_head else "auto-etag")
+        event = DecisionEvent(
+            method=self._method,
+            path=watch.path,
+            app_status=self._status,
+            status=status,
+            outcome=outcome,
+            decided_by=None
+            if decision is None or decision.decided_by is None
+            else decision.decided_by.value,
+            reason=reason,
+            notes=tuple(notes),
+            etag=etag,
+            last_modified=last_modified,
+            bytes_saved=saved,
+        )
+        return watch.tell(event)
 
     def _released(self, added: list[tuple[str, str]]) -> Step:
         self._state = _DROPPING if self._for_head else _FORWARDING
@@ -555,26 +686,38 @@ class Exchange:
     ) -> Step:
         """Decide the response: a reply, a 206, or the application's own (with ``added``)."""
         decision = self._decide(etag)
+        length = self._declared
+        if length is None and complete:
+            length = self._body_bytes
         if decision is not None and decision.outcome is not Outcome.PROCEED:
             self._state = _DONE
             self._held = []
             reply = _reply(decision, [*_as_text(self._headers), *added], self._method)
             assert reply is not None
+            if self._watch is not None:
+                saved = None if self._method == "HEAD" else length
+                told = self._tell(
+                    reply.status, _OUTCOMES[reply.status], decision, etag, None, saved
+                )
+                reply = replace(reply, headers=[*reply.headers, *told]) if told else reply
             return reply
-        length = self._declared
-        if length is None and complete:
-            length = self._body_bytes
+        asked = self._method == "GET" and self._conditions.range is not None
         if self._ranges and self._status == 200 and length is not None and self._rangeable(etag):
             if self._fields.accept_ranges is None:
                 added = [*added, _ACCEPT_RANGES]  # R51
-            if (
-                self._method == "GET"
-                and self._conditions.range is not None
-                and (decision is None or decision.range_allowed)
-            ):
-                step = self._plan_partial(length, added, at_start=at_start, complete=complete)
-                if step is not None:
-                    return step
+            if asked:
+                if decision is None or decision.range_allowed:
+                    step = self._plan_partial(
+                        length, added, decision, etag, at_start=at_start, complete=complete
+                    )
+                    if step is not None:
+                        return step
+                elif self._watch is not None:
+                    self._note("range-ignored:if-range")  # R46
+        elif asked and self._ranges and self._watch is not None:
+            self._note("range-ignored:not-rangeable")  # no length, not a 200, or coded (R51)
+        if self._watch is not None:
+            added = [*added, *self._tell(self._status, "proceed", decision, etag)]
         self._state = _DROPPING if self._for_head else _FORWARDING
         if at_start:
             return Release(added, []) if added else FORWARD
@@ -595,7 +738,14 @@ class Exchange:
         )
 
     def _plan_partial(
-        self, length: int, added: list[tuple[str, str]], *, at_start: bool, complete: bool
+        self,
+        length: int,
+        added: list[tuple[str, str]],
+        decision: Decision | None,
+        etag: str | None,
+        *,
+        at_start: bool,
+        complete: bool,
     ) -> Step | None:
         """The 206 or 416 for the request's Range, or ``None`` to send the full 200 (R43)."""
         found = parse_range(self._conditions.range, length, max_ranges=self._max_ranges)
@@ -603,21 +753,34 @@ class Exchange:
         if found is RangeStatus.UNSATISFIABLE:
             self._state = _DONE
             self._held = []
-            return range_not_satisfiable(headers, length=length, add_date=False)  # R45
+            reply = range_not_satisfiable(headers, length=length, add_date=False)  # R45
+            if self._watch is not None:
+                told = self._tell(416, _OUTCOMES[416], decision, etag, None, length)
+                reply = replace(reply, headers=[*reply.headers, *told]) if told else reply
+            return reply
         if found is RangeStatus.IGNORE:
+            if self._watch is not None:
+                self._note(ignored_because(self._conditions.range or "", length, self._max_ranges))
             return None
         try:
             partial = PartialContent(found, length, self._fields.content_type)
         except InvalidRangeError:
-            return None  # a Content-Type that cannot be repeated in a part
+            if self._watch is not None:
+                self._note("range-ignored:content-type")  # one a part cannot repeat
+            return None
         if not partial.streamable:
-            return None  # out of order: the full 200 rather than buffering (R48, R49)
+            if self._watch is not None:
+                self._note("range-ignored:order")  # the full 200 rather than buffering (R49)
+            return None
         replaced = _MULTIPART_REPLACES if partial.boundary is not None else _PART_REPLACES
         self._partial_headers = [
             *((name, value) for name, value in headers if name.lower() not in replaced),
             *partial.headers,
         ]
         self._slicer = RangeSlicer(partial)
+        if self._watch is not None:
+            self._pending_decision = decision
+            self._pending_etag = etag
         if at_start:
             # The body's form is not known yet (an ASGI pathsend cannot be cut):
             # the 206 starts with the first body event.
@@ -627,6 +790,9 @@ class Exchange:
         return self._begin_partial(self._take_held(), more=not complete)
 
     def _begin_partial(self, chunks: list[bytes], more: bool) -> Partial:
+        if self._watch is not None:
+            told = self._tell(206, "partial", self._pending_decision, self._pending_etag)
+            self._partial_headers.extend(told)
         slicer = self._slicer
         body = b"".join(slicer.feed(chunk) for chunk in chunks)
         last = slicer.done or not more  # a body shorter than announced ends the 206 short

@@ -20,21 +20,45 @@ _SELECTS_NOTHING: Final = frozenset({"CONNECT", "OPTIONS", "TRACE"})
 _SAFE: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _GET_OR_HEAD: Final = frozenset({"GET", "HEAD"})
 
-# Decisions are immutable, so the few possible ones are built once.
-_PROCEED: Final = Decision(Outcome.PROCEED)
-_PROCEED_WITH_RANGE: Final = Decision(Outcome.PROCEED, range_allowed=True)
-_REQUIRED: Final = Decision(Outcome.PRECONDITION_REQUIRED)
+# Decisions are immutable, so the few possible ones are built once, each
+# with its reason (docs/observability.md lists them).
+_PROCEEDS: Final = {
+    (reason, ranged): Decision(Outcome.PROCEED, range_allowed=ranged, reason=reason)
+    for reason in (
+        "no-preconditions",
+        "not-2xx",
+        "method-ignores-preconditions",
+        "im-match",
+        "ius-unmodified",
+        "ius-ignored",
+        "inm-no-match",
+        "inm-invalid",
+        "ims-modified",
+        "ims-ignored",
+    )
+    for ranged in (False, True)
+}
+_NOT_2XX: Final = _PROCEEDS["not-2xx", False]
+_SELECTS_NOTHING_DECISION: Final = _PROCEEDS["method-ignores-preconditions", False]
+_REQUIRED: Final = Decision(Outcome.PRECONDITION_REQUIRED, reason="precondition-required")
 _FAILED: Final = {
-    field: Decision(Outcome.PRECONDITION_FAILED, field)
-    for field in (
-        Precondition.IF_MATCH,
-        Precondition.IF_UNMODIFIED_SINCE,
-        Precondition.IF_NONE_MATCH,
+    (field, reason): Decision(Outcome.PRECONDITION_FAILED, field, reason=reason)
+    for field, reason in (
+        (Precondition.IF_MATCH, "im-no-match"),
+        (Precondition.IF_MATCH, "im-weak-tag"),
+        (Precondition.IF_MATCH, "im-no-current"),
+        (Precondition.IF_MATCH, "im-invalid"),
+        (Precondition.IF_UNMODIFIED_SINCE, "ius-modified"),
+        (Precondition.IF_NONE_MATCH, "inm-match"),
     )
 }
 _NOT_MODIFIED: Final = {
-    field: Decision(Outcome.NOT_MODIFIED, field)
-    for field in (Precondition.IF_NONE_MATCH, Precondition.IF_MODIFIED_SINCE)
+    Precondition.IF_NONE_MATCH: Decision(
+        Outcome.NOT_MODIFIED, Precondition.IF_NONE_MATCH, reason="inm-match"
+    ),
+    Precondition.IF_MODIFIED_SINCE: Decision(
+        Outcome.NOT_MODIFIED, Precondition.IF_MODIFIED_SINCE, reason="ims-not-modified"
+    ),
 }
 
 
@@ -97,9 +121,9 @@ def evaluate(
     if not isinstance(headers, Conditions):
         headers = Conditions.from_headers(headers)
     if status is not None and not (200 <= status < 300 or status == 412):
-        return _PROCEED  # §13.2.1 (R28)
+        return _NOT_2XX  # §13.2.1 (R28)
     if method in _SELECTS_NOTHING:
-        return _PROCEED  # R29
+        return _SELECTS_NOTHING_DECISION  # R29
     if not exists:
         # Validators describe a current representation; without one there
         # is nothing for a tag or a date to match.
@@ -124,35 +148,48 @@ def evaluate(
         return _REQUIRED
 
     # Step 1: If-Match. Step 2: only without If-Match, If-Unmodified-Since.
+    reason = "no-preconditions"
     if if_match is not None:
         if not _if_match_passes(if_match, etag, exists):
-            return _FAILED[Precondition.IF_MATCH]
-    elif if_unmodified_since is not None and not _if_unmodified_since_passes(
-        if_unmodified_since, last_modified
-    ):
-        return _FAILED[Precondition.IF_UNMODIFIED_SINCE]
+            return _FAILED[Precondition.IF_MATCH, _if_match_failure(if_match, etag, exists)]
+        reason = "im-match"
+    elif if_unmodified_since is not None:
+        passed = _if_unmodified_since_passes(if_unmodified_since, last_modified)
+        if passed is None:
+            return _FAILED[Precondition.IF_UNMODIFIED_SINCE, "ius-modified"]
+        reason = passed
 
     # Step 3: If-None-Match. Step 4: only without If-None-Match, whatever its
     # value (R19), and only for GET/HEAD, If-Modified-Since.
     if if_none_match is not None:
-        if not _if_none_match_passes(if_none_match, etag, exists):
+        passed = _if_none_match_passes(if_none_match, etag, exists)
+        if passed is None:
             if method in _GET_OR_HEAD:
                 return _NOT_MODIFIED[Precondition.IF_NONE_MATCH]
-            return _FAILED[Precondition.IF_NONE_MATCH]  # R18
-    elif (
-        if_modified_since is not None
-        and method in _GET_OR_HEAD
-        and not _if_modified_since_passes(if_modified_since, last_modified)
-    ):
-        return _NOT_MODIFIED[Precondition.IF_MODIFIED_SINCE]
+            return _FAILED[Precondition.IF_NONE_MATCH, "inm-match"]  # R18
+        reason = passed
+    elif if_modified_since is not None and method in _GET_OR_HEAD:
+        passed = _if_modified_since_passes(if_modified_since, last_modified)
+        if passed is None:
+            return _NOT_MODIFIED[Precondition.IF_MODIFIED_SINCE]
+        reason = passed
 
     # Step 5: Range is defined only for GET (§14.2, R23); If-Range decides
     # whether it may be honoured, and never yields 304 or 412 itself (R27).
     if method != "GET":
-        return _PROCEED
-    if if_range is None or range_ is None or _if_range_passes(if_range, etag, last_modified):
-        return _PROCEED_WITH_RANGE
-    return _PROCEED
+        return _PROCEEDS[reason, False]
+    ranged = if_range is None or range_ is None or _if_range_passes(if_range, etag, last_modified)
+    return _PROCEEDS[reason, ranged]
+
+
+def _if_match_failure(value: str, etag: ETag | None, exists: bool) -> str:
+    # Why a false If-Match is false (the failure path only, so no hurry).
+    checked = check_list(value.strip(OWS))
+    if checked is None:
+        return "im-invalid"  # R13
+    if isinstance(checked, _Any) or etag is None:
+        return "im-no-current"
+    return "im-weak-tag" if etag.weak else "im-no-match"
 
 
 def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
@@ -169,37 +206,44 @@ def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
     return list_has_member(checked, etag.opaque, strong=True)
 
 
-def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
+def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> str | None:
     # §13.1.2 (R17): weak comparison, for every method; "*" is false when a
     # current representation exists, tag or no tag; anything invalid is
-    # true (R13).
+    # true (R13). None when false, else the reason it is true.
     value = value.strip(OWS)
     if etag is not None and (
         value == etag.quoted or (value[:2] == "W/" and value[2:] == etag.quoted)
     ):
-        return False  # the common single-tag case
+        return None  # the common single-tag case
     checked = check_list(value)
     if isinstance(checked, _Any):
-        return not exists
-    if checked is None or etag is None:
-        return True
-    return not list_has_member(checked, etag.opaque, strong=False)
+        return None if exists else "inm-no-match"
+    if checked is None:
+        return "inm-invalid"
+    if etag is None or not list_has_member(checked, etag.opaque, strong=False):
+        return "inm-no-match"
+    return None
 
 
-def _if_modified_since_passes(value: str, last_modified: int | None) -> bool:
+def _if_modified_since_passes(value: str, last_modified: int | None) -> str | None:
     # §13.1.3 (R19, R20): ignored when not an HTTP-date or the resource has
     # no date; otherwise true only if modified after the given date. A date
     # in the future is not special in RFC 9110 (RFC 2616 called it invalid):
-    # it gives 304, as the rule reads.
+    # it gives 304, as the rule reads. None when false, else why it is true.
     since = parse_http_date_seconds(value)
-    return since is None or last_modified is None or last_modified > since
+    if since is None or last_modified is None:
+        return "ims-ignored"
+    return "ims-modified" if last_modified > since else None
 
 
-def _if_unmodified_since_passes(value: str, last_modified: int | None) -> bool:
+def _if_unmodified_since_passes(value: str, last_modified: int | None) -> str | None:
     # §13.1.4 (R21, R22): ignored when not an HTTP-date (a list of dates
-    # included, R9) or the resource has no date.
+    # included, R9) or the resource has no date. None when false, else why
+    # it is true.
     since = parse_http_date_seconds(value)
-    return since is None or last_modified is None or last_modified <= since
+    if since is None or last_modified is None:
+        return "ius-ignored"
+    return "ius-unmodified" if last_modified <= since else None
 
 
 def _if_range_passes(value: str, etag: ETag | None, last_modified: int | None) -> bool:

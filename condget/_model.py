@@ -6,7 +6,7 @@ import enum
 import functools
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ._dates import Timestamp, format_http_date, parse_http_date_seconds, to_seconds
@@ -77,11 +77,22 @@ class Decision:
             honoured with a 206 (§13.1.5, §14.2): ``True`` only for GET when
             ``If-Range`` is absent or true. Servers that never serve ranges can
             ignore it.
+        reason: A stable code that says why, for logs and metrics: on a 412
+            ``im-no-match``, ``im-weak-tag`` (If-Match needs a strong tag,
+            §13.1.1), ``im-no-current``, ``im-invalid``, ``ius-modified`` or
+            ``inm-match``; on a 304 ``inm-match`` or ``ims-not-modified``;
+            ``precondition-required`` for 428; to proceed, the last field that
+            was consulted (``im-match``, ``ius-unmodified``, ``ius-ignored``,
+            ``inm-no-match``, ``inm-invalid``, ``ims-modified``,
+            ``ims-ignored``), or ``no-preconditions``, ``not-2xx`` (R28),
+            ``method-ignores-preconditions`` (R29).
     """
 
     outcome: Outcome
     decided_by: Precondition | None = None
     range_allowed: bool = False
+    # Diagnostic: two decisions that do the same are equal whatever their reason.
+    reason: str = field(default="no-preconditions", compare=False)
 
     @property
     def status(self) -> int | None:

@@ -32,6 +32,7 @@ __all__ = [
     "RangeSlicer",
     "RangeStatus",
     "content_range",
+    "ignored_because",
     "parse_range",
     "unsatisfied_range",
 ]
@@ -217,6 +218,46 @@ def parse_range(
     if len(satisfiable) == 1:
         return (satisfiable[0],)
     return _coalesce(satisfiable)
+
+
+def ignored_because(field: str, length: int, max_ranges: int = MAX_RANGES) -> str:
+    """Why :func:`parse_range` ignored ``field``, as a reason code (docs/observability.md).
+
+    ``range-ignored:unit`` (not ``bytes=``, R43), ``range-ignored:too-many``
+    (more than ``max_ranges`` members, R49), ``range-ignored:invalid`` (a
+    member that is not a range-spec, R43) or ``range-ignored:too-much`` (the
+    ranges add up to more than the representation, R49), or
+    ``range-ignored:empty`` (a representation of no bytes has no range). Only
+    called for a field already ignored, so its members are already counted.
+    """
+    if length == 0:
+        return "range-ignored:empty"
+    unit, equals, range_set = field.strip(OWS).partition("=")
+    if not equals or unit.lower() != "bytes":
+        return "range-ignored:unit"
+    if range_set.count(",") >= max_ranges:
+        return "range-ignored:too-many"
+    for member in range_set.split(","):
+        member = member.strip(OWS)
+        if not member:
+            continue
+        match = _RANGE_SPEC.fullmatch(member)
+        if match is None:
+            return "range-ignored:invalid"
+        first, last, _ = match.groups()
+        if (
+            first is not None
+            and last
+            and (len(first.lstrip("0")), first.lstrip("0"))
+            > (
+                len(last.lstrip("0")),
+                last.lstrip("0"),
+            )
+        ):
+            return "range-ignored:invalid"
+    if not range_set.strip(",\t "):
+        return "range-ignored:invalid"
+    return "range-ignored:too-much"
 
 
 def _coalesce(ranges: list[ByteRange]) -> tuple[ByteRange, ...]:

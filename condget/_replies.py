@@ -7,7 +7,7 @@ the 200 would have carried (R33, R34, R40). Adapters only translate the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ._dates import format_http_date
@@ -112,12 +112,15 @@ class Reply:
             send one.
         headers: The header fields, in order, names as given.
         body: The content; empty for a 304.
+        decision: The decision it carries out, when :func:`reply_for` built
+            it (its ``reason`` says why, for logs and metrics).
     """
 
     status: int
     reason: str
     headers: list[tuple[str, str]]
     body: bytes
+    decision: Decision | None = field(default=None, compare=False)
 
 
 def _kept(headers: Headers, keep: Callable[[str], bool], add_date: bool) -> list[tuple[str, str]]:
@@ -161,14 +164,19 @@ def not_modified(
 
 
 def _error(
-    status: int, reason: str, headers: Headers, add_date: bool, *extra: tuple[str, str]
+    status: int,
+    reason: str,
+    headers: Headers,
+    add_date: bool,
+    *extra: tuple[str, str],
+    decision: Decision | None = None,
 ) -> Reply:
     body = f"{status} {reason}\n".encode("ascii")
     kept = _kept(headers, _error_keeps, add_date)
     kept.extend(extra)
     kept.append(_TEXT_PLAIN)
     kept.append(("Content-Length", str(len(body))))
-    return Reply(status, reason, kept, body)
+    return Reply(status, reason, kept, body, decision)
 
 
 def precondition_failed(headers: Headers = (), *, add_date: bool = True) -> Reply:
@@ -220,9 +228,14 @@ def reply_for(decision: Decision, headers: Headers = (), *, add_date: bool = Tru
     """
     outcome = decision.outcome
     if outcome is Outcome.NOT_MODIFIED:
-        return not_modified(headers, add_date=add_date)
+        kept = _kept(headers, _not_representation, add_date)
+        return Reply(304, "Not Modified", kept, b"", decision)
     if outcome is Outcome.PRECONDITION_FAILED:
-        return precondition_failed(headers, add_date=add_date)
+        return _error(412, "Precondition Failed", headers, add_date, decision=decision)
     if outcome is Outcome.PRECONDITION_REQUIRED:
-        return precondition_required(headers, add_date=add_date)
+        return _error(428, "Precondition Required", headers, add_date, decision=decision)
     return None
+
+
+def _not_representation(name: str) -> bool:
+    return name not in REPRESENTATION_HEADERS

@@ -35,6 +35,7 @@ from condget.engine import (
     Step,
     check_before,
 )
+from condget.observe import Observation, Observer
 from condget.ranges import MAX_RANGES
 
 __all__ = ["ConditionalMiddleware"]
@@ -109,6 +110,16 @@ class ConditionalMiddleware:
             never read. An application's own 206 passes through (R52).
         max_ranges: The most ranges one request may ask for; more, or
             ranges adding up to more than the body, get the full 200 (R49).
+        observer: Called with a :class:`condget.observe.DecisionEvent` for
+            each response condget decided (a 304, 412, 428, 206 or 416, or
+            the application's own response and why it went out as it was),
+            before it is sent; for metrics and tracing. It runs in the
+            request; one that raises is logged, never fails the request.
+            Each event is also logged on the ``condget`` logger at DEBUG.
+        decision_header: Add a ``Condget-Decision`` field to those
+            responses, such as ``304; inm-match; by=If-None-Match``. For
+            development only: it tells any client how its request was
+            judged.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -125,6 +136,8 @@ class ConditionalMiddleware:
         require_precondition: bool = False,
         ranges: bool = True,
         max_ranges: int = MAX_RANGES,
+        observer: Observer | None = None,
+        decision_header: bool = False,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -141,6 +154,9 @@ class ConditionalMiddleware:
         self.require_precondition = require_precondition
         self.ranges = ranges
         self.max_ranges = max_ranges
+        self.observer = observer
+        self.decision_header = decision_header
+        self._observation = Observation(observer, decision_header)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope."""
@@ -149,16 +165,26 @@ class ConditionalMiddleware:
             return
         method: str = scope["method"]
         conditions = _conditions(scope["headers"])
+        watch = self._observation.watch(scope["path"])
         found = None if self.validators is None else await _validators(self.validators, scope)
         if found is not None:
             reply = check_before(
-                method, conditions, found, require_precondition=self.require_precondition
+                method,
+                conditions,
+                found,
+                require_precondition=self.require_precondition,
+                watch=watch,
             )
             if reply is not None:
                 await _send_reply(send, reply)
                 return
             engine = Exchange(
-                method, conditions, fill=found, ranges=self.ranges, max_ranges=self.max_ranges
+                method,
+                conditions,
+                fill=found,
+                ranges=self.ranges,
+                max_ranges=self.max_ranges,
+                watch=watch,
             )
         elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
             engine = Exchange(
@@ -168,6 +194,7 @@ class ConditionalMiddleware:
                 max_buffer=self.max_buffer,
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
+                watch=watch,
             )
         else:
             await self.app(scope, receive, send)
@@ -184,6 +211,7 @@ class ConditionalMiddleware:
                 max_buffer=self.max_buffer,
                 fetched_for_head=True,
                 ranges=self.ranges,
+                watch=watch,
             )
             await self._run(engine, get, receive, send, for_head=True)
 

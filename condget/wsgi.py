@@ -29,6 +29,7 @@ from condget.engine import (
     Step,
     check_before,
 )
+from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
@@ -115,6 +116,16 @@ class ConditionalMiddleware:
             never read. An application's own 206 passes through (R52).
         max_ranges: The most ranges one request may ask for; more, or
             ranges adding up to more than the body, get the full 200 (R49).
+        observer: Called with a :class:`condget.observe.DecisionEvent` for
+            each response condget decided (a 304, 412, 428, 206 or 416, or
+            the application's own response and why it went out as it was),
+            before it is sent; for metrics and tracing. It runs in the
+            request; one that raises is logged, never fails the request.
+            Each event is also logged on the ``condget`` logger at DEBUG.
+        decision_header: Add a ``Condget-Decision`` field to those
+            responses, such as ``304; inm-match; by=If-None-Match``. For
+            development only: it tells any client how its request was
+            judged.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -131,6 +142,8 @@ class ConditionalMiddleware:
         require_precondition: bool = False,
         ranges: bool = True,
         max_ranges: int = MAX_RANGES,
+        observer: Observer | None = None,
+        decision_header: bool = False,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -147,20 +160,33 @@ class ConditionalMiddleware:
         self.require_precondition = require_precondition
         self.ranges = ranges
         self.max_ranges = max_ranges
+        self.observer = observer
+        self.decision_header = decision_header
+        self._observation = Observation(observer, decision_header)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
         method = environ["REQUEST_METHOD"]
         conditions = conditions_from_environ(environ)
+        watch = self._observation.watch(_path(environ))
         found = None if self.validators is None else self.validators(environ)
         if found is not None:
             reply = check_before(
-                method, conditions, found, require_precondition=self.require_precondition
+                method,
+                conditions,
+                found,
+                require_precondition=self.require_precondition,
+                watch=watch,
             )
             if reply is not None:
                 return _send(reply, start_response)
             engine = Exchange(
-                method, conditions, fill=found, ranges=self.ranges, max_ranges=self.max_ranges
+                method,
+                conditions,
+                fill=found,
+                ranges=self.ranges,
+                max_ranges=self.max_ranges,
+                watch=watch,
             )
         elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
             engine = Exchange(
@@ -170,10 +196,15 @@ class ConditionalMiddleware:
                 max_buffer=self.max_buffer,
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
+                watch=watch,
             )
         else:
             return self.app(environ, start_response)
-        return _Response(self, environ, start_response, engine).run()
+        return _Response(self, environ, start_response, engine, watch).run()
+
+
+def _path(environ: WSGIEnvironment) -> str:
+    return f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
 
 
 def _send(reply: Reply, start_response: StartResponse) -> list[bytes]:
@@ -215,6 +246,7 @@ class _Response:
         "_server_start",
         "_started",
         "_status",
+        "_watch",
         "_write",
     )
 
@@ -224,8 +256,10 @@ class _Response:
         environ: WSGIEnvironment,
         server_start: StartResponse,
         engine: Exchange,
+        watch: Watch | None,
     ) -> None:
         self._middleware = middleware
+        self._watch = watch
         self._environ = environ
         self._server_start = server_start
         self._engine = engine
@@ -356,8 +390,9 @@ class _Response:
             max_buffer=middleware.max_buffer,
             fetched_for_head=True,
             ranges=middleware.ranges,
+            watch=self._watch,
         )
-        return _Response(middleware, environ, self._server_start, engine).run()
+        return _Response(middleware, environ, self._server_start, engine, self._watch).run()
 
 
 class _Body:

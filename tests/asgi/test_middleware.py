@@ -895,6 +895,9 @@ def test_concurrent_requests_do_not_share_state() -> None:
             "require_precondition",
             "ranges",
             "max_ranges",
+            "observer",
+            "decision_header",
+            "_observation",
         }
     ]
 

@@ -158,6 +158,7 @@ def test_methods_that_select_nothing_ignore_every_field(method: str) -> None:
     }
     decision = evaluate(method, headers, etag='"v"', last_modified=LM, require_precondition=True)
     assert decision == Decision(Outcome.PROCEED, None, range_allowed=False)
+    assert decision.reason == "method-ignores-preconditions"
 
 
 def test_method_names_are_case_sensitive() -> None:

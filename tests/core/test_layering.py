@@ -22,6 +22,7 @@ import pytest
 
 import condget
 import condget.engine
+import condget.observe
 import condget.ranges
 import condget.types
 
@@ -30,6 +31,7 @@ PACKAGE = Path(condget.__file__).resolve().parent
 FACADES = {
     "__init__.py": condget,
     "engine.py": condget.engine,
+    "observe.py": condget.observe,
     "ranges.py": condget.ranges,
     "types.py": condget.types,
 }
