@@ -1,4 +1,4 @@
-"""WSGI benchmark: condget's middleware beside a bare app, Flask's make_conditional and Django's.
+"""WSGI benchmark: condget's middleware beside a bare app, minimal middlewares, Flask and Django.
 
 Run: .venv/bin/python benchmarks/bench_wsgi.py [--rounds N] [--quick] [--memory-mib N]
 
@@ -11,27 +11,38 @@ rounds, the difference from the scenario's first row and the ratio to it.
 Times are the process's CPU time (``time.process_time``), so that other
 processes on a shared machine do not count.
 
-Also measured: the auto-ETag's hashing throughput, and the peak extra
-memory (tracemalloc) of a large body streamed through the middleware with
-auto-ETag on. Targets (issue 3): with an app ETag, at most +0.2 us per 200
-and +2 us per 304 over the bare app, flat in body size, and at least 20x
-cheaper than Django's ConditionalGetMiddleware; hashing at least 1.5 GB/s;
-peak extra memory under max_buffer + 64 KiB.
+The floors condget is held to (issue 9) are the least a middleware of each
+kind can do: a pass-through that only wraps ``start_response``, a minimal
+200 -> 304 middleware (the app's ETag against If-None-Match, as strings) and
+a minimal auto-ETag middleware (hold the body, MD5, a weak ETag, compare).
+Targets, as ratios of added cost (over the bare app) in one run: a 200 with
+an app ETag at most 2x the pass-through's, a 304 at most 2x the minimal
+200 -> 304's, the auto-ETag of a 1 KiB body at most 2x the minimal MD5's,
+and a HEAD of a 200 MiB file within 1.5x of the bare app.
+
+Also measured (issue 3): Django's ConditionalGetMiddleware against condget,
+the auto-ETag's hashing throughput, and the peak extra memory (tracemalloc)
+of a large body streamed through the middleware with auto-ETag on.
 """
 
 from __future__ import annotations
 
 import argparse
+import email.utils
 import gc
+import hashlib
 import io
+import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from wsgiref.util import FileWrapper
 
 import django
 from django.conf import settings
@@ -50,7 +61,7 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
-from flask import Flask, Response, request  # noqa: E402
+from flask import Flask, Response, request, send_file  # noqa: E402
 
 from condget.engine import AutoETag  # noqa: E402
 from condget.wsgi import ConditionalMiddleware  # noqa: E402
@@ -59,6 +70,7 @@ App = Callable[[dict[str, Any], Any], Iterable[bytes]]
 KIB = 1024
 MIB = 1024 * KIB
 SIZES = {"1 KiB": KIB, "100 KiB": 100 * KIB, "10 MiB": 10 * MIB}
+FILE_SIZE = 200 * MIB
 APP_ETAG = '"v1"'
 BROWSER_ENVIRON = {
     "REQUEST_METHOD": "GET",
@@ -128,6 +140,120 @@ class PassThrough:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, wrapped)
+
+
+def _close(body: Iterable[bytes]) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+class MinimalConditional:
+    """The least a 200 -> 304 middleware can do: the floor for condget's 304.
+
+    It reads the app's ETag from the response's fields and compares it with
+    If-None-Match by plain string equality (no lists, no weak comparison, no
+    If-Modified-Since, no 412).
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        matched = False
+
+        def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            nonlocal matched
+            if if_none_match is not None and status[:3] == "200":
+                for name, value in headers:
+                    if value == if_none_match and name.lower() == "etag":
+                        matched = True
+                        return start_response("304 Not Modified", [(name, value)])
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, wrapped)
+        if not matched:
+            return body
+        _close(body)
+        return []
+
+
+class MinimalAutoETag:
+    """The least an auto-ETag middleware can do: the floor for condget's auto-ETag.
+
+    It holds the whole body, takes its MD5, adds a weak ETag and compares it
+    with If-None-Match by plain string equality (no max_buffer, no streaming).
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started: list[Any] = []
+        parts: list[bytes] = []
+
+        def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = (status, headers)
+            return parts.append
+
+        body = self.app(environ, wrapped)
+        try:
+            parts.extend(body)
+        finally:
+            _close(body)
+        status, headers = started
+        data = b"".join(parts)
+        if status[:3] != "200" or any(name.lower() == "etag" for name, _ in headers):
+            start_response(status, headers)
+            return [data]
+        etag = f'W/"{hashlib.md5(data).hexdigest()}"'
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            start_response("304 Not Modified", [("ETag", etag)])
+            return []
+        start_response(status, [*headers, ("ETag", etag)])
+        return [data]
+
+
+def md5_tag(body: bytes) -> str:
+    return f'W/"{hashlib.md5(body).hexdigest()}"'
+
+
+def file_app(path: str) -> App:
+    """A static-file app: stat per request, ETag and Last-Modified, wsgi.file_wrapper for GET.
+
+    Like Werkzeug's responses, it sends no body for HEAD (its server would
+    send none).
+    """
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        stat = os.stat(path)
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/octet-stream"),
+                ("Content-Length", str(stat.st_size)),
+                ("ETag", f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'),
+                ("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True)),
+            ],
+        )
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        wrapper: Callable[..., Iterable[bytes]] = environ["wsgi.file_wrapper"]
+        return wrapper(open(path, "rb"), 64 * KIB)
+
+    return app
+
+
+def flask_file_app(path: str) -> Flask:
+    """Flask's send_file (conditional, ETag, Range) on the same file."""
+    app = Flask(__name__)
+
+    @app.get("/file")
+    def file() -> Response:
+        return send_file(path, mimetype="application/octet-stream")
+
+    return app
 
 
 def flask_app(body: bytes) -> Flask:
@@ -239,7 +365,7 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
     body = BODIES[size]
     # Enough requests per sample that each is measured warm; a contender
     # that hashes a 10 MiB body takes milliseconds, so a few are enough.
-    n = 300 if quick else 3000
+    n = 200 if quick else 2000
     if size >= MIB:
         n //= 10
     hashing = 3 if size >= MIB else n
@@ -278,10 +404,18 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
             "200, app ETag",
             ("bare app", tagged, at("/"), "200"),
             ("pass-through middleware", PassThrough(tagged), at("/"), "200"),
+            ("minimal 200→304 middleware", MinimalConditional(tagged), at("/"), "200"),
             ("condget", ConditionalMiddleware(tagged), at("/"), "200"),
             (
                 "condget, auto_etag=False",
                 ConditionalMiddleware(tagged, auto_etag=False),
+                at("/"),
+                "200",
+            ),
+            ("condget, ranges=False", ConditionalMiddleware(tagged, ranges=False), at("/"), "200"),
+            (
+                "condget, auto_etag=False, ranges=False (no engine)",
+                ConditionalMiddleware(tagged, auto_etag=False, ranges=False),
                 at("/"),
                 "200",
             ),
@@ -295,10 +429,17 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
         group(
             "304, app ETag (vs the bare app's 200)",
             ("bare app (200)", tagged, at("/", APP_ETAG), "200"),
+            ("minimal 200→304 middleware", MinimalConditional(tagged), at("/", APP_ETAG), "304"),
             ("condget", ConditionalMiddleware(tagged), at("/", APP_ETAG), "304"),
             (
                 "condget, auto_etag=False",
                 ConditionalMiddleware(tagged, auto_etag=False),
+                at("/", APP_ETAG),
+                "304",
+            ),
+            (
+                "condget, ranges=False",
+                ConditionalMiddleware(tagged, ranges=False),
                 at("/", APP_ETAG),
                 "304",
             ),
@@ -311,6 +452,7 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
         group(
             "200, no app ETag (auto-ETag)",
             ("bare app", untagged, at("/"), "200"),
+            ("minimal MD5 auto-ETag middleware", MinimalAutoETag(untagged), at("/"), "200"),
             ("condget", auto, at("/"), "200"),
             ("condget, max_buffer=16 MiB", auto_big, at("/"), "200"),
             (
@@ -326,6 +468,12 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
         group(
             "304, no app ETag (auto-ETag)",
             ("bare app (200)", untagged, at("/", auto_etag), "200"),
+            (
+                "minimal MD5 auto-ETag middleware",
+                MinimalAutoETag(untagged),
+                at("/", md5_tag(body)),
+                "304",
+            ),
             ("condget", auto, at("/", auto_etag), auto_304),
             ("condget, max_buffer=16 MiB", auto_big, at("/", auto_etag), "304"),
             ("Flask + add_etag (SHA-1)", flask, at("/add_etag", sha1_etag), "304"),
@@ -338,6 +486,43 @@ def rows_for(size_name: str, size: int, quick: bool) -> list[list[Row]]:
             ("Django view + condget", django_condget, at(untag, auto_etag), auto_304),
         ),
     ]
+
+
+def file_rows(path: str, quick: bool) -> list[list[Row]]:
+    """HEAD of a 200 MiB file: it runs as HEAD, so condget adds no read of the file.
+
+    The bare app's GET is in the group for scale: what a HEAD run as a GET
+    would cost.
+    """
+    n = 200 if quick else 2000
+    bare, flask = file_app(path), flask_file_app(path).wsgi_app
+
+    def at(path_info: str, method: str) -> dict[str, Any]:
+        return {**environ_for(path_info, REQUEST_METHOD=method), "wsgi.file_wrapper": FileWrapper}
+
+    scenario = "HEAD, 200 MiB file"
+    entries: list[tuple[str, App, dict[str, Any], str, int]] = [
+        ("bare app", bare, at("/", "HEAD"), "200", n),
+        ("condget", ConditionalMiddleware(bare), at("/", "HEAD"), "200", n),
+        (
+            "condget, ranges=False",
+            ConditionalMiddleware(bare, ranges=False),
+            at("/", "HEAD"),
+            "200",
+            n,
+        ),
+        ("Flask send_file", flask, at("/file", "HEAD"), "200", n),
+        ("Flask send_file + condget", ConditionalMiddleware(flask), at("/file", "HEAD"), "200", n),
+        ("bare app, GET (for scale)", bare, at("/", "GET"), "200", 1),
+    ]
+    rows = [
+        Row(scenario, "200 MiB", name, app, env, per, expect)
+        for name, app, env, expect, per in entries
+    ]
+    for row in rows[1:]:
+        row.baseline = rows[0]
+    rows[4].baseline = rows[3]  # Flask + condget against Flask alone
+    return [rows]
 
 
 def run(groups: list[list[Row]], rounds: int) -> None:
@@ -472,40 +657,75 @@ def peak_memory(size: int, max_buffer: int, length: int) -> tuple[int, int]:
     return peaks[0], peaks[1]
 
 
+def verdict(ratio: float, limit: float) -> str:
+    return "met" if ratio <= limit else "NOT met"
+
+
+def added_ratio(ours: Row, floor: Row) -> tuple[float, str]:
+    """condget's added cost over the floor's, both over the group's first row."""
+    theirs = over(floor)
+    if theirs <= 0:
+        # The floor costs nothing measurable here: any cost of condget's is "more".
+        return (float("inf"), "floor +0") if over(ours) > 0 else (0.0, "floor +0")
+    return over(ours) / theirs, f"{over(ours) / theirs:.2f}x"
+
+
 def targets(groups: list[list[Row]], throughput: tuple[float, float], memory: str) -> str:
-    out = ["", "Targets:"]
-    for size in SIZES:
-        row = find(groups, "200, app ETag", size, "condget")
-        floor = find(groups, "200, app ETag", size, "pass-through middleware")
+    out = ["", "Targets (issue 9), as ratios in this run:"]
+    checks = [
+        ("200, app ETag", size, "pass-through middleware", 2.0, "200 with an app ETag")
+        for size in SIZES
+    ]
+    checks += [
+        ("304, app ETag", size, "minimal 200→304 middleware", 2.0, "304 for an app ETag")
+        for size in SIZES
+    ]
+    checks += [
+        (scenario, "1 KiB", "minimal MD5 auto-ETag middleware", 2.0, f"auto-ETag {scenario[:3]}")
+        for scenario in ("200, no app ETag", "304, no app ETag")
+    ]
+    for scenario, size, floor_name, limit, label in checks:
+        ours = find(groups, scenario, size, "condget")
+        floor = find(groups, scenario, size, floor_name)
+        ratio, shown = added_ratio(ours, floor)
         out.append(
-            f"- 200 with an app ETag, {size}: condget {over(row):+.2f} µs over the bare app "
-            f"(target <= +0.2; a minimal pass-through middleware: {over(floor):+.2f} µs)"
+            f"- {label}, {size}: condget {over(ours):+.2f} µs, {floor_name} "
+            f"{over(floor):+.2f} µs: {shown} (target <= {limit:g}x): {verdict(ratio, limit)}"
         )
-    for size in SIZES:
-        row = find(groups, "304, app ETag", size, "condget")
+    for contender, base in (
+        ("condget", "bare app"),
+        ("Flask send_file + condget", "Flask send_file"),
+    ):
+        ours = find(groups, "HEAD, 200 MiB file", "200 MiB", contender)
+        theirs = find(groups, "HEAD, 200 MiB file", "200 MiB", base)
+        ratio = ours.median_us / theirs.median_us
         out.append(
-            f"- 304 with an app ETag, {size}: condget {over(row):+.2f} µs over the bare app's 200 "
-            "(target <= +2, flat in body size)"
+            f"- HEAD of a 200 MiB file, {contender}: {ours.median_us:.2f} µs against "
+            f"{theirs.median_us:.2f} µs for {base}: {ratio:.2f}x (target <= 1.5x): "
+            f"{verdict(ratio, 1.5)}"
         )
+    out += ["", "Earlier targets (issue 3):"]
     for scenario, django_row in (
         ("200, app ETag", "Django view"),
         ("304, app ETag", "Django view (200)"),
     ):
         for size in SIZES:
-            ours = over(find(groups, scenario, size, "condget"))
-            base = find(groups, scenario, size, django_row).median_us
-            theirs = (
-                find(groups, scenario, size, "Django + ConditionalGetMiddleware").median_us - base
+            added = over(find(groups, scenario, size, "condget"))
+            view = find(groups, scenario, size, django_row).median_us
+            django_added = (
+                find(groups, scenario, size, "Django + ConditionalGetMiddleware").median_us - view
             )
+            ratio = django_added / added if added > 0 else float("inf")
             out.append(
                 f"- {scenario[:3]}, {size}: Django's ConditionalGetMiddleware adds "
-                f"{theirs:+.2f} µs to a Django view, condget {ours:+.2f} µs to the bare app: "
-                f"{theirs / ours:.0f}x (target >= 20x)"
+                f"{django_added:+.2f} µs to a Django view, condget {added:+.2f} µs to the bare "
+                f"app: "
+                f"{ratio:.1f}x (target >= 20x): {'met' if ratio >= 20 else 'NOT met'}"
             )
     alone, wrapped = throughput
     out.append(
         f"- auto-ETag hashing: {alone:.2f} GB/s (AutoETag alone), {wrapped:.2f} GB/s "
-        "through the middleware (target >= 1.5)"
+        f"through the middleware (target >= 1.5): {'met' if wrapped >= 1.5 else 'NOT met'}"
     )
     out.append(memory)
     return "\n".join(out)
@@ -513,24 +733,37 @@ def targets(groups: list[list[Row]], throughput: tuple[float, float], memory: st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help="fewer requests per round")
+    parser.add_argument("--rounds", type=int, help="rounds (default 11; 3 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
     parser.add_argument("--memory-mib", type=int, default=1024, help="body streamed for memory")
     args = parser.parse_args()
+    rounds = args.rounds or (3 if args.quick else 11)
     groups = [group for name, size in SIZES.items() for group in rows_for(name, size, args.quick)]
-    run(groups, args.rounds)
-    throughput = hashing_throughput(args.rounds)
+    with tempfile.NamedTemporaryFile(prefix="condget-bench-") as file:
+        block = os.urandom(MIB)
+        for _ in range(FILE_SIZE // MIB):
+            file.write(block)
+        file.flush()
+        groups += file_rows(file.name, args.quick)
+        run(groups, rounds)
+    throughput = hashing_throughput(rounds)
     max_buffer = MIB
     size = args.memory_mib * MIB
     lines = []
     for length, label in ((size, "true Content-Length"), (10, "Content-Length: 10")):
         bare_peak, wrapped_peak = peak_memory(size, max_buffer, length)
+        extra = wrapped_peak - bare_peak
+        bound = max_buffer + 64 * KIB
         lines.append(
             f"- peak extra memory streaming {args.memory_mib} MiB with auto-ETag on, {label}: "
-            f"{(wrapped_peak - bare_peak) / KIB:,.0f} KiB (target < max_buffer + 64 KiB = "
-            f"{(max_buffer + 64 * KIB) / KIB:,.0f} KiB)"
+            f"{extra / KIB:,.0f} KiB (target < max_buffer + 64 KiB = {bound / KIB:,.0f} KiB): "
+            f"{'met' if extra < bound else 'NOT met'}"
         )
     memory = "\n".join(lines)
+    print(
+        f"{time.strftime('%Y-%m-%d')}, CPython {sys.version.split()[0]}, {rounds} rounds"
+        f"{', --quick' if args.quick else ''}; load average {os.getloadavg()[0]:.1f}\n"
+    )
     print(table(groups))
     print(targets(groups, throughput, memory))
 
