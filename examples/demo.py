@@ -10,6 +10,9 @@ The app is plain WSGI, wrapped in ``condget.wsgi.ConditionalMiddleware``:
   ``If-Match`` gets 412 without the handler running (RFC 9110 §13.2.1, R36);
   ``require_precondition`` answers 428 to a blind PUT (RFC 6585).
 - ``GET /about`` sets no ETag: condget computes one from the body (auto-ETag).
+- A ``Range`` request gets its 206 from condget, after the preconditions.
+- ``decision_header=True`` shows why condget answered as it did, in a
+  ``Condget-Decision`` field (for development only: docs/observability.md).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def note_validators(environ: WSGIEnvironment) -> Validators | None:
 
 
 application = ConditionalMiddleware(
-    notes_app, validators=note_validators, require_precondition=True
+    notes_app, validators=note_validators, require_precondition=True, decision_header=True
 )
 
 
@@ -139,6 +142,9 @@ class Transcript:
             + (f"  ETag: {etag}" if etag else "")
             + f"  body: {len(data)} bytes"
         )
+        why = response.getheader("Condget-Decision")
+        if why:
+            print(f"    why: {why}")
         if response.status == 200 and method == "GET":
             self.sizes[path] = len(data)
         if response.status == 304:
@@ -161,28 +167,34 @@ def run_transcript(port: int) -> None:
         {"If-None-Match": about.getheader("ETag") or ""},
     )
     t.send(
-        "5. An editor saves a change, naming the version it edited.",
+        "5. A client resumes an interrupted download: only the bytes it lacks.",
+        "GET",
+        "/notes/1",
+        {"Range": "bytes=100-199", "If-Range": etag},
+    )
+    t.send(
+        "6. An editor saves a change, naming the version it edited.",
         "PUT",
         "/notes/1",
         {"If-Match": etag, "Content-Type": "text/plain"},
         "Buy oat milk.",
     )
     t.send(
-        "6. The first client revalidates: the note changed.",
+        "7. The first client revalidates: the note changed.",
         "GET",
         "/notes/1",
         {"If-None-Match": etag},
     )
     t.send(
-        "7. A second editor, still holding the old version, tries to save.",
+        "8. A second editor, still holding the old version, tries to save.",
         "PUT",
         "/notes/1",
         {"If-Match": etag, "Content-Type": "text/plain"},
         "Buy soy milk.",
     )
-    t.send("8. A blind save, with no If-Match at all.", "PUT", "/notes/1", {}, "Buy nothing.")
+    t.send("9. A blind save, with no If-Match at all.", "PUT", "/notes/1", {}, "Buy nothing.")
     _, final = t.send(
-        "9. The note is what editor 1 wrote: no update was lost.", "GET", "/notes/1", {}
+        "10. The note is what editor 1 wrote: no update was lost.", "GET", "/notes/1", {}
     )
     text = json.loads(final)["text"]
     print(f"  note text: {text!r}")

@@ -7,8 +7,11 @@ the number of examples to the profile unless they are unusually expensive.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # The whole suite must stay under five minutes on two shared cores: the default
@@ -25,3 +28,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _condget_logger_level() -> Iterator[None]:
+    """A test (or a docs snippet) that turns the ``condget`` logger to DEBUG does so for itself."""
+    logger = logging.getLogger("condget")
+    level = logger.level
+    yield
+    logger.setLevel(level)

@@ -10,7 +10,7 @@ from pathlib import Path
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 
 
-def test_demo_transcript_shows_200_304_412_428_and_no_lost_update() -> None:
+def test_demo_transcript_shows_200_304_206_412_428_and_no_lost_update() -> None:
     result = subprocess.run(
         [sys.executable, str(DEMO), "--once"],
         capture_output=True,
@@ -19,7 +19,10 @@ def test_demo_transcript_shows_200_304_412_428_and_no_lost_update() -> None:
         timeout=120,
     )
     statuses = re.findall(r"^  < (\d{3}) ", result.stdout, re.MULTILINE)
-    assert statuses == ["200", "304", "200", "304", "204", "200", "412", "428", "200"]
+    assert statuses == ["200", "304", "200", "304", "206", "204", "200", "412", "428", "200"]
+    assert "  < 206 Partial Content  ETag: \"v1\"  body: 100 bytes" in result.stdout
+    assert "why: 304; inm-match; by=If-None-Match" in result.stdout  # decision reasons
+    assert "why: 412; im-no-match; by=If-Match" in result.stdout
     assert "note text: 'Buy oat milk.'" in result.stdout
     assert re.search(r"ETag: W/\"[A-Za-z0-9_-]{22}\"", result.stdout)  # auto-ETag
     saved = int(re.findall(r"Bytes not re-sent thanks to 304s: (\d+)", result.stdout)[0])
