@@ -21,6 +21,8 @@ The steps, what an adapter does with each:
   application's response goes out (:data:`IGNORE` from then on).
 * :data:`DROP`: the response answers a HEAD: send none of the body (keep the
   protocol's framing: an ASGI adapter still ends the body).
+* :class:`PartialFile`: the answer to :meth:`Exchange.file_body` for a body
+  that is a seekable file: send this 206, reading each range at its offset.
 * :data:`FETCH_GET`: a conditional HEAD needs the GET's body to learn its tag:
   run the application again as GET and feed that response to an engine made
   with ``fetched_for_head=True``.
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Final, TypeAlias, cast
 
@@ -43,6 +45,7 @@ from ._model import Decision, Outcome, Validators, response_date, response_etag
 from ._observe import DecisionEvent, Watch
 from ._ranges import (
     MAX_RANGES,
+    ByteRange,
     InvalidRangeError,
     PartialContent,
     RangeSlicer,
@@ -64,7 +67,9 @@ __all__ = [
     "Exchange",
     "Fields",
     "Partial",
+    "PartialFile",
     "Release",
+    "Settled",
     "Step",
     "check_before",
     "fill_for",
@@ -148,8 +153,45 @@ class Emit:
     last: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PartialFile:
+    """Send a 206 read from the file behind the body, seeking past what it skips.
+
+    The answer to :meth:`Exchange.file_body` when a 206 is planned: no byte
+    of the application's body iterable is needed, only its file.
+
+    Attributes:
+        headers: The 206's header fields, complete (as :class:`Partial`).
+        segments: The body in order: ``bytes`` to send as they are, a
+            :class:`~condget.ranges.ByteRange` to read from the file (seek to
+            ``first``, read ``size`` bytes).
+    """
+
+    headers: list[tuple[str, str]]
+    segments: tuple[bytes | ByteRange, ...]
+
+
 Step: TypeAlias = _Signal | Release | Reply | Partial | Emit
 """What an engine event returns: a signal, a :class:`Release`, a reply, a 206 or its bytes."""
+
+Settled: TypeAlias = Callable[[int, Validators | None, list[tuple[str, str]]], Iterable[str]]
+"""An :class:`Exchange`'s ``settled=`` hook: ``settled(status, validators, fields) -> notes``.
+
+Called once per response, when the engine has decided what goes out and
+*before* it returns the step that sends the response start, with:
+
+* ``status``: the application's status;
+* ``validators``: the validators the response goes out with (the
+  application's ``ETag``, or the auto-ETag, and ``Last-Modified``), or
+  ``None`` when it is not a 2xx response to GET or HEAD, or carries none;
+* ``fields``: the application's header fields as ``str`` pairs, with those
+  condget adds (``Location``, ``Vary``, ``Cache-Control`` for a store).
+
+It returns note codes for the request's :class:`~condget.observe.DecisionEvent`.
+A validator store's :meth:`condget.store.Visit.settled` records a GET's
+validators and invalidates after a write through it, before the response
+leaves.
+"""
 
 _ACCEPT_RANGES: Final = ("Accept-Ranges", "bytes")
 # The 200's fields a 206 replaces with its own (R47, R48).
@@ -217,6 +259,7 @@ def check_before(
     *,
     require_precondition: bool = False,
     watch: Watch | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Reply | None:
     """Evaluate a request against validators known *before* the application runs.
 
@@ -232,6 +275,8 @@ def check_before(
             precondition (RFC 6585 §3).
         watch: Who observes the request's decisions (:mod:`condget.observe`):
             told of a reply (a 304, 412 or 428) before it is returned.
+        notes: Note codes for that event (a validator store's
+            ``store-hit``).
 
     Returns:
         The reply to send instead of running the application (empty body
@@ -261,7 +306,7 @@ def check_before(
         outcome=_OUTCOMES[reply.status],
         decided_by=None if decision.decided_by is None else decision.decided_by.value,
         reason=decision.reason,
-        notes=(),
+        notes=notes,
         etag=None if validators.etag is None else str(validators.etag),
         last_modified=_header(reply.headers, "last-modified"),
         bytes_saved=None,
@@ -322,6 +367,13 @@ class Exchange:
         watch: Who observes the request's decisions (:mod:`condget.observe`):
             told once the response is decided, before it is sent. With
             ``None`` no event is built.
+        settled: Called once the response is decided, before the step that
+            sends its start is returned (:data:`Settled`): how a validator
+            store records and invalidates. With it, a request of any method
+            may have an engine: the response to a method other than GET and
+            HEAD then goes out exactly as the application sent it (nothing
+            can be evaluated after the application ran, R36), and the
+            engine only reports it.
     """
 
     __slots__ = (
@@ -341,11 +393,13 @@ class Exchange:
         "_method",
         "_needs_complete",
         "_notes",
+        "_partial",
         "_partial_headers",
         "_pending_added",
         "_pending_decision",
         "_pending_etag",
         "_ranges",
+        "_settled",
         "_slicer",
         "_state",
         "_status",
@@ -365,8 +419,10 @@ class Exchange:
         ranges: bool = True,
         max_ranges: int = MAX_RANGES,
         watch: Watch | None = None,
+        settled: Settled | None = None,
     ) -> None:
         self._method = "HEAD" if fetched_for_head else method
+        self._settled = settled
         self._ranges = ranges
         self._max_ranges = max_ranges
         self._conditions = conditions
@@ -435,12 +491,24 @@ class Exchange:
                 raise EngineError("the response has begun: it cannot start again")
             self._state = _STARTING  # the application starts over (PEP 3333 exc_info)
         self._status = status
-        if not _eligible(status):
+        fill = self._fill
+        method = self._method
+        # Only a settled hook (a store) gives another method an engine without
+        # a fill: what it sends cannot be evaluated after it ran (R36).
+        unsafe = fill is None and method != "GET" and method != "HEAD"
+        if unsafe or not _eligible(status):
+            if self._settled is not None:
+                self._report_settled(None, _as_text(headers))
             if self._watch is not None:
                 self._fields = scan_response(headers)
-                return self._released(self._tell(status, "proceed", None, None, "not-2xx"))
+                if not _eligible(status):
+                    reason = "not-2xx"
+                elif self._conditions.decisive:
+                    reason = "left-to-application"
+                else:
+                    reason = "no-preconditions"
+                return self._released(self._tell(status, "proceed", None, None, reason))
             return self._released(_NO_FIELDS)
-        fill = self._fill
         added: list[tuple[str, str]] = _NO_FIELDS
         if fill is not None:
             text = _as_text(headers)
@@ -559,6 +627,22 @@ class Exchange:
             return self._settle(None, _NO_FIELDS, complete=True)
         return self._settle(tag, [("ETag", str(tag))], complete=True)
 
+    def file_body(self) -> PartialFile | None:
+        """The body is a seekable file (WSGI ``wsgi.file_wrapper``, ASGI ``pathsend``).
+
+        Call it before the first body event. With a 206 planned, the answer
+        is its layout, to be read from the file by offset (§14.2: what the
+        ranges skip is never read) and the application's body is done with:
+        close it unread. Otherwise ``None``: feed the body as usual.
+        """
+        if self._state != _RANGE_PENDING:
+            return None
+        self._state = _DONE
+        if self._watch is not None:
+            told = self._tell(206, "partial", self._pending_decision, self._pending_etag)
+            self._partial_headers.extend(told)
+        return PartialFile(self._partial_headers, self._partial.segments)
+
     def opaque_body(self) -> Step:
         """The body comes in a form the engine cannot read (ASGI ``pathsend``, an extension).
 
@@ -620,6 +704,13 @@ class Exchange:
 
     def _note(self, code: str) -> None:
         self._notes.append(code)
+
+    def _report_settled(self, validators: Validators | None, fields: list[tuple[str, str]]) -> None:
+        """Call the ``settled`` hook, once the response is decided; keep the notes it returns."""
+        assert self._settled is not None
+        notes = self._settled(self._status, validators, fields)
+        if self._watch is not None:
+            self._notes.extend(notes)
 
     def _tell(
         self,
@@ -686,6 +777,12 @@ class Exchange:
     ) -> Step:
         """Decide the response: a reply, a 206, or the application's own (with ``added``)."""
         decision = self._decide(etag)
+        if self._settled is not None:
+            fields = self._fields
+            validators = _sent_validators(
+                fields.etag if etag is None else etag, fields.last_modified
+            )
+            self._report_settled(validators, [*_as_text(self._headers), *added])
         length = self._declared
         if length is None and complete:
             length = self._body_bytes
@@ -703,8 +800,10 @@ class Exchange:
             return reply
         asked = self._method == "GET" and self._conditions.range is not None
         if self._ranges and self._status == 200 and length is not None and self._rangeable(etag):
-            if self._fields.accept_ranges is None:
-                added = [*added, _ACCEPT_RANGES]  # R51
+            if self._fields.accept_ranges is None and length:
+                # R51: only where a range would be served; an empty body has
+                # no range to serve (parse_range ignores the field).
+                added = [*added, _ACCEPT_RANGES]
             if asked:
                 if decision is None or decision.range_allowed:
                     step = self._plan_partial(
@@ -777,6 +876,7 @@ class Exchange:
             *((name, value) for name, value in headers if name.lower() not in replaced),
             *partial.headers,
         ]
+        self._partial = partial
         self._slicer = RangeSlicer(partial)
         if self._watch is not None:
             self._pending_decision = decision
@@ -829,12 +929,23 @@ class Exchange:
         )
 
 
+def _sent_validators(etag: str | None, last_modified: str | None) -> Validators | None:
+    """The validators a response goes out with, read as :meth:`Validators.from_response_headers`."""
+    tag = None if etag is None else response_etag(etag)
+    seconds = None if last_modified is None else response_date(last_modified)
+    if tag is None and seconds is None:
+        return None
+    return Validators(tag, seconds)
+
+
 def _declared_length(value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip(" \t")
-    # At most 18 digits: a real length, and no conversion of a huge number.
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # At most 18 ASCII digits (§8.6: 1*DIGIT): a real length, and no
+    # conversion of a huge number. str.isdigit alone accepts "²", which int()
+    # refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _as_text(headers: Fields) -> list[tuple[str, str]]:

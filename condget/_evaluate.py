@@ -22,24 +22,29 @@ _GET_OR_HEAD: Final = frozenset({"GET", "HEAD"})
 
 # Decisions are immutable, so the few possible ones are built once, each
 # with its reason (docs/observability.md lists them).
-_PROCEEDS: Final = {
-    (reason, ranged): Decision(Outcome.PROCEED, range_allowed=ranged, reason=reason)
-    for reason in (
-        "no-preconditions",
-        "not-2xx",
-        "method-ignores-preconditions",
-        "im-match",
-        "ius-unmodified",
-        "ius-ignored",
-        "inm-no-match",
-        "inm-invalid",
-        "ims-modified",
-        "ims-ignored",
-    )
+_PROCEED_REASONS: Final = (
+    "no-preconditions",
+    "not-2xx",
+    "method-ignores-preconditions",
+    "im-match",
+    "ius-unmodified",
+    "ius-ignored",
+    "inm-no-match",
+    "inm-invalid",
+    "ims-modified",
+    "ims-ignored",
+)
+# Indexed by range_allowed: two dicts rather than a tuple key, which would be
+# built and hashed on every call.
+_PROCEEDS: Final = tuple(
+    {
+        reason: Decision(Outcome.PROCEED, range_allowed=ranged, reason=reason)
+        for reason in _PROCEED_REASONS
+    }
     for ranged in (False, True)
-}
-_NOT_2XX: Final = _PROCEEDS["not-2xx", False]
-_SELECTS_NOTHING_DECISION: Final = _PROCEEDS["method-ignores-preconditions", False]
+)
+_NOT_2XX: Final = _PROCEEDS[False]["not-2xx"]
+_SELECTS_NOTHING_DECISION: Final = _PROCEEDS[False]["method-ignores-preconditions"]
 _REQUIRED: Final = Decision(Outcome.PRECONDITION_REQUIRED, reason="precondition-required")
 _FAILED: Final = {
     (field, reason): Decision(Outcome.PRECONDITION_FAILED, field, reason=reason)
@@ -177,9 +182,9 @@ def evaluate(
     # Step 5: Range is defined only for GET (§14.2, R23); If-Range decides
     # whether it may be honoured, and never yields 304 or 412 itself (R27).
     if method != "GET":
-        return _PROCEEDS[reason, False]
+        return _PROCEEDS[False][reason]
     ranged = if_range is None or range_ is None or _if_range_passes(if_range, etag, last_modified)
-    return _PROCEEDS[reason, ranged]
+    return _PROCEEDS[ranged][reason]
 
 
 def _if_match_failure(value: str, etag: ETag | None, exists: bool) -> str:

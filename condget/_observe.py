@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 __all__ = [
     "DECISION_HEADER",
@@ -96,6 +96,8 @@ class DecisionEvent:
         return "; ".join(parts)
 
 
+_Request = TypeVar("_Request")
+
 Observer: TypeAlias = Callable[[DecisionEvent], object]
 """A middleware's ``observer=``: called once per decision, on the request's thread or task."""
 
@@ -159,14 +161,15 @@ class Observation:
         self._header = header
         self._always = observer is not None or header
 
-    def watch(self, path: str) -> Watch | None:
+    def watch(self, request: _Request, path_of: Callable[[_Request], str]) -> Watch | None:
         """The request's :class:`Watch`, or ``None`` when nobody is watching.
 
         Nobody is watching when there is no observer, no header and the
         ``condget`` logger is not enabled for DEBUG: the engine then builds no
-        event at all. The logger's level is read per request, so logging
-        configured after the application was built still takes effect.
+        event at all, and ``path_of(request)`` is not called. The logger's
+        level is read per request, so logging configured after the
+        application was built still takes effect.
         """
         if self._always or LOGGER.isEnabledFor(logging.DEBUG):
-            return Watch(path, self._observer, self._header)
+            return Watch(path_of(request), self._observer, self._header)
         return None

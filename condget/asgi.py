@@ -28,15 +28,18 @@ from condget.engine import (
     DROP,
     FETCH_GET,
     FORWARD,
+    IGNORE,
     Emit,
     Exchange,
     Partial,
+    PartialFile,
     Release,
     Step,
     check_before,
 )
 from condget.observe import Observation, Observer
 from condget.ranges import MAX_RANGES
+from condget.store import KeyFunction, KeyRequest, ValidatorStore, default_key, encode_path, visit
 
 __all__ = ["ConditionalMiddleware"]
 
@@ -57,6 +60,8 @@ _REQUEST_FIELDS: Final = frozenset(
 _START: Final = "http.response.start"
 _BODY: Final = "http.response.body"
 _TRAILERS: Final = "http.response.trailers"
+_PATHSEND: Final = "http.response.pathsend"
+_FILE_CHUNK: Final = 64 * 1024  # what condget reads at a time from a file it sends itself
 
 
 class ConditionalMiddleware:
@@ -120,6 +125,23 @@ class ConditionalMiddleware:
             responses, such as ``304; inm-match; by=If-None-Match``. For
             development only: it tells any client how its request was
             judged.
+        store: A shared :class:`condget.store.ValidatorStore`
+            (docs/fleets.md), with the WSGI middleware's semantics: a GET or
+            HEAD the ``validators`` hook does not answer is looked up before
+            the application runs and answered 304 (or 412) from the stored
+            validators when its fields say so; an unsafe request with a
+            false ``If-Match`` or ``If-Unmodified-Since`` gets its 412 the
+            same way. A 2xx GET that runs records the validators its
+            response goes out with; a non-error response to an unsafe method
+            invalidates the target (and its ``Content-Location``/``Location``)
+            before its start is sent. A store that fails never fails the
+            request. Store calls are synchronous and bounded by the store's
+            ``timeout_ms``; they run on the event loop (docs/fleets.md says
+            why).
+        store_key: The key function for ``store`` (a
+            :data:`condget.store.KeyFunction`), given the request's public
+            target: ``scheme``, the ``host`` field, ``path`` (decoded, as the
+            application routes on it) and ``query_string``.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -138,6 +160,8 @@ class ConditionalMiddleware:
         max_ranges: int = MAX_RANGES,
         observer: Observer | None = None,
         decision_header: bool = False,
+        store: ValidatorStore | None = None,
+        store_key: KeyFunction = default_key,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -156,6 +180,8 @@ class ConditionalMiddleware:
         self.max_ranges = max_ranges
         self.observer = observer
         self.decision_header = decision_header
+        self.store = store
+        self.store_key = store_key
         self._observation = Observation(observer, decision_header)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -165,7 +191,12 @@ class ConditionalMiddleware:
             return
         method: str = scope["method"]
         conditions = _conditions(scope["headers"])
-        watch = self._observation.watch(scope["path"])
+        watch = self._observation.watch(scope, _path)
+        store = self.store
+        visiting = None
+        if store is not None:
+            visiting = visit(store, self.store_key, method, _key_request(scope))
+        settled = None if visiting is None else visiting.settled
         found = None if self.validators is None else await _validators(self.validators, scope)
         if found is not None:
             reply = check_before(
@@ -185,8 +216,16 @@ class ConditionalMiddleware:
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
                 watch=watch,
+                settled=settled,
             )
-        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
+        elif visiting is not None or Exchange.needed(
+            method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
+        ):
+            if visiting is not None:
+                reply = visiting.check(conditions, watch=watch)
+                if reply is not None:
+                    await _send_reply(send, reply)
+                    return
             engine = Exchange(
                 method,
                 conditions,
@@ -195,6 +234,7 @@ class ConditionalMiddleware:
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
                 watch=watch,
+                settled=settled,
             )
         else:
             await self.app(scope, receive, send)
@@ -212,6 +252,7 @@ class ConditionalMiddleware:
                 fetched_for_head=True,
                 ranges=self.ranges,
                 watch=watch,
+                settled=settled,
             )
             await self._run(engine, get, receive, send, for_head=True)
 
@@ -226,9 +267,21 @@ class ConditionalMiddleware:
     ) -> bool:
         """Run the application through ``engine``; whether it asked for the GET (FETCH_GET)."""
         responder = _Responder(engine, send, for_head=for_head)
+        extensions = scope.get("extensions") or {}
+        if self.ranges and _PATHSEND not in extensions and _ranged(scope):
+            # Offer the application pathsend (ASGI extension), so that a file
+            # (Starlette's FileResponse) comes by path and a range of it is
+            # sought, not read up to (§14.2). condget reads the file itself
+            # when the server cannot take the path.
+            scope = dict(scope, extensions={**extensions, _PATHSEND: {}})
+            responder.sends_paths = True
         try:
             await self.app(scope, receive, responder)
         except Exception:
+            if responder.stopped:
+                # The application stopped because condget told it to (its
+                # send raised): the response it owed has gone out whole.
+                return responder.fetch_get
             released = engine.failed()
             if released is not None:
                 # Without condget the server would already have what the
@@ -244,11 +297,39 @@ class ConditionalMiddleware:
         return responder.fetch_get
 
 
+def _ranged(scope: Scope) -> bool:
+    return scope["method"] == "GET" and any(name == b"range" for name, _ in scope["headers"])
+
+
+def _path(scope: Scope) -> str:
+    path: str = scope["path"]
+    return path
+
+
 async def _validators(hook: ValidatorsHook, scope: Scope) -> Validators | None:
     found = hook(scope)
     if inspect.isawaitable(found):
         return await found
     return found
+
+
+def _key_request(scope: Scope) -> KeyRequest:
+    # The public target as the application routes on it: the decoded path,
+    # encoded again, so that WSGI and ASGI give one request one key
+    # (docs/fleets.md). Header names are lowercase in ASGI.
+    fields: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        text = name.decode("latin-1")
+        seen = fields.get(text)
+        decoded = value.decode("latin-1")
+        fields[text] = decoded if seen is None else f"{seen}, {decoded}"
+    return KeyRequest(
+        scope.get("scheme", "http"),
+        fields.get("host", ""),
+        encode_path(scope["path"]),
+        scope.get("query_string", b"").decode("latin-1"),
+        fields.get,
+    )
 
 
 def _conditions(headers: Iterable[tuple[bytes, bytes]]) -> Conditions:
@@ -274,10 +355,23 @@ async def _send_reply(send: Send, reply: Reply) -> None:
     await send({"type": _BODY, "body": reply.body})
 
 
+class _Stopped(OSError):
+    """Raised by the application's ``send`` once condget needs no more of its body."""
+
+
 class _Responder:
     """The ``send`` the application sees: its messages in, the engine's steps out."""
 
-    __slots__ = ("_engine", "_for_head", "_held", "_send", "_start", "fetch_get")
+    __slots__ = (
+        "_engine",
+        "_for_head",
+        "_held",
+        "_send",
+        "_start",
+        "fetch_get",
+        "sends_paths",
+        "stopped",
+    )
 
     def __init__(self, engine: Exchange, send: Send, *, for_head: bool) -> None:
         self._engine = engine
@@ -288,6 +382,8 @@ class _Responder:
         self._held: list[Message] = []
         self._start: Message | None = None
         self.fetch_get = False
+        self.stopped = False  # whether the application was told to stop sending
+        self.sends_paths = False  # whether condget offered pathsend the server lacks
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
@@ -318,17 +414,53 @@ class _Responder:
         else:
             # pathsend, zerocopysend, trailers or an unknown extension: a body
             # the engine cannot read.
+            if kind == _PATHSEND:
+                planned = engine.file_body()
+                if planned is not None:
+                    await self._send_partial_file(message["path"], planned)
+                    return
             step = engine.opaque_body()
             if isinstance(step, Release):
                 await self.release(step, more=True)
                 step = engine.opaque_body()  # now forwarded, or dropped for a HEAD
             if step is FORWARD:
-                await self._send(message)
+                if kind == _PATHSEND and self.sends_paths:
+                    await self._send_file(message["path"])  # the server cannot take a path
+                else:
+                    await self._send(message)
             elif step is DROP:
                 if kind != _TRAILERS:
                     await self._send({"type": _BODY, "body": b""})  # HEAD: the end, no bytes
             else:
                 await self._carry(step, True)
+
+    async def _send_partial_file(self, path: str, planned: PartialFile) -> None:
+        """Send the 206 by reading each range from the file at its offset."""
+        await self._send({"type": _START, "status": 206, "headers": _encoded(planned.headers)})
+        with open(path, "rb") as file:
+            for segment in planned.segments:
+                if isinstance(segment, bytes):
+                    await self._send({"type": _BODY, "body": segment, "more_body": True})
+                    continue
+                file.seek(segment.first)
+                left = segment.size
+                while left:
+                    data = file.read(min(_FILE_CHUNK, left))
+                    if not data:
+                        # The file ended before the range did: the 206 ends
+                        # short, as a stream shorter than its length would.
+                        await self._send({"type": _BODY, "body": b""})
+                        return
+                    left -= len(data)
+                    await self._send({"type": _BODY, "body": data, "more_body": True})
+        await self._send({"type": _BODY, "body": b""})
+
+    async def _send_file(self, path: str) -> None:
+        """Send a whole file as body messages, for a server without pathsend."""
+        with open(path, "rb") as file:
+            while data := file.read(_FILE_CHUNK):
+                await self._send({"type": _BODY, "body": data, "more_body": True})
+        await self._send({"type": _BODY, "body": b""})
 
     async def _carry(self, step: Step, more: bool | None) -> None:
         """Do what the engine said; ``more`` is the body event's, ``None`` for the start."""
@@ -344,8 +476,14 @@ class _Responder:
             await self._send({"type": _BODY, "body": step.body, "more_body": not step.last})
         elif step is FETCH_GET:
             self.fetch_get = True
-        # HOLD: nothing yet. IGNORE: condget has answered; the rest of the
-        # application's response is received and discarded (R33).
+        elif step is IGNORE and more:
+            # condget has answered (a 304, 412, 416, or a 206 that is
+            # complete): the rest of the body would be read and thrown away.
+            # A send that raises OSError is how ASGI tells an application its
+            # client is gone (spec 2.4), so a file or a stream stops there.
+            self.stopped = True
+            raise _Stopped("condget has sent the response; the rest is not needed")
+        # HOLD: nothing yet. IGNORE at the end of the body: nothing to send.
 
     async def release(self, released: Release, *, more: bool | None) -> None:
         """Send the held start, with the fields condget adds, then the held body messages.

@@ -5,8 +5,9 @@ and :mod:`condget.asgi` and the helpers in :mod:`condget.flask` and
 :mod:`condget.starlette` are built on it. It is public so that an adapter for
 another protocol or framework can reuse exactly the same rules:
 :class:`Exchange` for the response side, :func:`check_before` and
-:func:`fill_for` for validators known before the handler runs, and
-:class:`AutoETag` / :class:`ETagHasher` for computed tags.
+:func:`fill_for` for validators known before the handler runs, the
+:data:`Settled` hook through which a validator store records and
+invalidates, and :class:`AutoETag` / :class:`ETagHasher` for computed tags.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from ._engine import Emit as Emit
 from ._engine import EngineError as EngineError
 from ._engine import Exchange as Exchange
 from ._engine import Partial as Partial
+from ._engine import PartialFile as PartialFile
 from ._engine import Release as Release
+from ._engine import Settled as Settled
 from ._engine import Step as Step
 from ._engine import check_before as check_before
 from ._engine import fill_for as fill_for
@@ -47,8 +50,10 @@ __all__ = [
     "EngineError",
     "Exchange",
     "Partial",
+    "PartialFile",
     "Release",
     "ResponseFields",
+    "Settled",
     "Step",
     "check_before",
     "fill_for",

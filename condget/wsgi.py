@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import Final, TypeAlias
+from typing import IO, Final, TypeAlias
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from wsgiref.util import FileWrapper
 
 from condget import Conditions, Reply, Validators
 from condget.engine import (
@@ -26,11 +27,13 @@ from condget.engine import (
     Exchange,
     Partial,
     Release,
+    Settled,
     Step,
     check_before,
 )
 from condget.observe import Observation, Observer, Watch
-from condget.ranges import MAX_RANGES
+from condget.ranges import MAX_RANGES, ByteRange
+from condget.store import KeyFunction, KeyRequest, ValidatorStore, default_key, encode_path, visit
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
 
@@ -126,6 +129,23 @@ class ConditionalMiddleware:
             responses, such as ``304; inm-match; by=If-None-Match``. For
             development only: it tells any client how its request was
             judged.
+        store: A shared :class:`condget.store.ValidatorStore`
+            (docs/fleets.md). A GET or HEAD the ``validators`` hook does not
+            answer is looked up before the application runs and answered 304
+            (or 412) from the stored validators when its fields say so; an
+            unsafe request with a false ``If-Match`` or
+            ``If-Unmodified-Since`` gets its 412 the same way. A 2xx GET that
+            runs records the validators its response goes out with (its own,
+            the auto-ETag, ``Last-Modified``); a non-error response to an
+            unsafe method invalidates the target (and its
+            ``Content-Location``/``Location``) before it is handed to the
+            server. A store that fails never fails the request: it runs as
+            without one.
+        store_key: The key function for ``store`` (a
+            :data:`condget.store.KeyFunction`), given the request's public
+            target: ``wsgi.url_scheme``, the ``Host`` field, the path
+            (``SCRIPT_NAME + PATH_INFO``, as the application routes on it)
+            and ``QUERY_STRING``.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -144,6 +164,8 @@ class ConditionalMiddleware:
         max_ranges: int = MAX_RANGES,
         observer: Observer | None = None,
         decision_header: bool = False,
+        store: ValidatorStore | None = None,
+        store_key: KeyFunction = default_key,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -162,13 +184,20 @@ class ConditionalMiddleware:
         self.max_ranges = max_ranges
         self.observer = observer
         self.decision_header = decision_header
+        self.store = store
+        self.store_key = store_key
         self._observation = Observation(observer, decision_header)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
         method = environ["REQUEST_METHOD"]
         conditions = conditions_from_environ(environ)
-        watch = self._observation.watch(_path(environ))
+        watch = self._observation.watch(environ, _path)
+        store = self.store
+        visiting = None
+        if store is not None:
+            visiting = visit(store, self.store_key, method, _key_request(environ))
+        settled = None if visiting is None else visiting.settled
         found = None if self.validators is None else self.validators(environ)
         if found is not None:
             reply = check_before(
@@ -187,8 +216,15 @@ class ConditionalMiddleware:
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
                 watch=watch,
+                settled=settled,
             )
-        elif Exchange.needed(method, conditions, auto_etag=self.auto_etag, ranges=self.ranges):
+        elif visiting is not None or Exchange.needed(
+            method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
+        ):
+            if visiting is not None:
+                reply = visiting.check(conditions, watch=watch)
+                if reply is not None:
+                    return _send(reply, start_response)
             engine = Exchange(
                 method,
                 conditions,
@@ -197,14 +233,31 @@ class ConditionalMiddleware:
                 ranges=self.ranges,
                 max_ranges=self.max_ranges,
                 watch=watch,
+                settled=settled,
             )
         else:
             return self.app(environ, start_response)
-        return _Response(self, environ, start_response, engine, watch).run()
+        return _Response(self, environ, start_response, engine, watch, settled).run()
 
 
 def _path(environ: WSGIEnvironment) -> str:
     return f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+
+
+def _key_request(environ: WSGIEnvironment) -> KeyRequest:
+    # The public target as the application routes on it: PEP 3333's decoded
+    # path, its octets carried in latin-1, encoded again (docs/fleets.md).
+    def header(name: str) -> str | None:
+        value: str | None = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return value
+
+    return KeyRequest(
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST", ""),
+        encode_path(_path(environ).encode("latin-1")),
+        environ.get("QUERY_STRING", ""),
+        header,
+    )
 
 
 def _send(reply: Reply, start_response: StartResponse) -> list[bytes]:
@@ -244,6 +297,7 @@ class _Response:
         "_middleware",
         "_reply",
         "_server_start",
+        "_settled",
         "_started",
         "_status",
         "_watch",
@@ -257,9 +311,11 @@ class _Response:
         server_start: StartResponse,
         engine: Exchange,
         watch: Watch | None,
+        settled: Settled | None,
     ) -> None:
         self._middleware = middleware
         self._watch = watch
+        self._settled = settled
         self._environ = environ
         self._server_start = server_start
         self._engine = engine
@@ -270,8 +326,14 @@ class _Response:
         self._closed = False
 
     def run(self) -> Iterable[bytes]:
+        environ = self._environ
+        server_wrapper = environ.get("wsgi.file_wrapper")
+        if environ.get("HTTP_RANGE") is not None and self._middleware.ranges:
+            # A file handed over through wsgi.file_wrapper can be read by
+            # offset: a range is then sought, never read up to (§14.2).
+            environ["wsgi.file_wrapper"] = _FileBody
         try:
-            body = self._middleware.app(self._environ, self.start_response)
+            body = self._middleware.app(environ, self.start_response)
         except Exception:
             released = self._engine.failed()
             if released is not None:
@@ -284,6 +346,14 @@ class _Response:
             return _Body(self)  # start_response comes with the first iteration
         if not self._started:
             step = self._start(complete=isinstance(body, _LIST_BODIES))
+            if type(body) is _FileBody:
+                planned = self._engine.file_body() if body.seekable() else None
+                if planned is not None:
+                    self._server_start("206 Partial Content", planned.headers)
+                    return _FileSegments(body, planned.segments)
+                if server_wrapper is not None:
+                    body = server_wrapper(body.filelike, body.blksize)  # the server's sendfile
+                    self._body = body
             if step is FORWARD or (isinstance(step, Release) and not step.held):
                 return body  # the common case: the server gets the app's own iterable
         if self._reply is not None:
@@ -391,8 +461,12 @@ class _Response:
             fetched_for_head=True,
             ranges=middleware.ranges,
             watch=self._watch,
+            settled=self._settled,
         )
-        return _Response(middleware, environ, self._server_start, engine, self._watch).run()
+        response = _Response(
+            middleware, environ, self._server_start, engine, self._watch, self._settled
+        )
+        return response.run()
 
 
 class _Body:
@@ -497,3 +571,60 @@ class _Body:
         if self._inner is not None:
             _close(self._inner)
         self._response.close_body()
+
+
+class _FileBody(FileWrapper):
+    """The ``wsgi.file_wrapper`` a ranged request's application gets (PEP 3333).
+
+    It iterates like any file wrapper; condget can also seek its file.
+    """
+
+    filelike: IO[bytes]
+    blksize: int
+
+    def seekable(self) -> bool:
+        seekable = getattr(self.filelike, "seekable", None)
+        return seekable is not None and bool(seekable())
+
+
+class _FileSegments:
+    """A 206 body read from a file: framing bytes as they are, each range by seek and read."""
+
+    __slots__ = ("_base", "_body", "_index", "_left", "_segments")
+
+    def __init__(self, body: _FileBody, segments: tuple[bytes | ByteRange, ...]) -> None:
+        self._body = body
+        self._segments = segments
+        self._base = body.filelike.tell()  # the representation starts where the file is
+        self._index = 0
+        self._left = -1  # bytes of the current range still to read; -1 before its seek
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        segments = self._segments
+        file = self._body.filelike
+        while self._index < len(segments):
+            segment = segments[self._index]
+            if isinstance(segment, bytes):
+                self._index += 1
+                return segment
+            if self._left < 0:
+                file.seek(self._base + segment.first)
+                self._left = segment.size
+            if self._left:
+                data = file.read(min(self._body.blksize, self._left))
+                if data:
+                    self._left -= len(data)
+                    return data
+                # The file ended before the range did: the 206 ends short, as
+                # a stream shorter than its Content-Length would.
+                self._index = len(segments)
+                break
+            self._left = -1
+            self._index += 1
+        raise StopIteration
+
+    def close(self) -> None:
+        self._body.close()

@@ -8,6 +8,10 @@ them the moment a write succeeds. Three backends share one protocol:
 one host, no server) and :class:`RedisStore` (every host; ``pip install
 'condget[redis]'``).
 
+Give a store to either middleware as ``store=`` (``store_key=`` for a key
+function of your own): :func:`visit` and :class:`Visit` are the flow they
+run around each request, the same for WSGI and ASGI.
+
 Importing this package imports no backend library; redis-py is imported
 when a :class:`RedisStore` is created.
 """
@@ -51,6 +55,8 @@ from ._keys import vary_fields as vary_fields
 from ._memory import MemoryStore as MemoryStore
 from ._redis import RedisStore as RedisStore
 from ._sqlite import SQLiteStore as SQLiteStore
+from ._visit import Visit as Visit
+from ._visit import visit as visit
 
 __all__ = [
     "DEFAULT_TIMEOUT_MS",
@@ -75,6 +81,7 @@ __all__ = [
     "StoreUnavailableError",
     "StoredValidators",
     "ValidatorStore",
+    "Visit",
     "default_key",
     "encode_path",
     "invalidation_paths",
@@ -90,4 +97,5 @@ __all__ = [
     "round_prefix",
     "storable",
     "vary_fields",
+    "visit",
 ]

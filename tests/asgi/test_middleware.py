@@ -200,19 +200,39 @@ def test_if_none_match_on_two_lines_is_joined() -> None:
     assert response_of(call(ConditionalMiddleware(app), "GET", headers)).status == 304
 
 
-def test_304_discards_the_rest_of_a_streamed_body_and_lets_the_app_finish() -> None:
-    finished: list[bool] = []
+def test_304_stops_a_streamed_body_at_its_next_send() -> None:
+    """The rest of the body is not needed: the app's next send raises, as for a gone client."""
+    produced: list[int] = []
+    errors: list[BaseException] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"v1"')]})
-        for _ in range(5):
-            await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-        finished.append(True)
+        try:
+            for n in range(5):
+                produced.append(n)
+                await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
+        except OSError as error:
+            errors.append(error)
+            raise
+        await send({"type": "http.response.body", "body": b""})  # pragma: no cover
 
     messages = call(ConditionalMiddleware(app), "GET", [("If-None-Match", '"v1"')])
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[1] == {"type": "http.response.body", "body": b""}
+    assert produced == [0]
+    assert len(errors) == 1
+
+
+def test_an_app_that_ends_its_body_after_a_304_finishes_normally() -> None:
+    finished: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"v1"')]})
+        await send({"type": "http.response.body", "body": b"x" * 10})
+        finished.append(True)
+
+    messages = call(ConditionalMiddleware(app), "GET", [("If-None-Match", '"v1"')])
+    assert response_of(messages).status == 304
     assert finished == [True]
 
 
@@ -897,6 +917,8 @@ def test_concurrent_requests_do_not_share_state() -> None:
             "max_ranges",
             "observer",
             "decision_header",
+            "store",
+            "store_key",
             "_observation",
         }
     ]

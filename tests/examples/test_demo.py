@@ -20,7 +20,7 @@ def test_demo_transcript_shows_200_304_206_412_428_and_no_lost_update() -> None:
     )
     statuses = re.findall(r"^  < (\d{3}) ", result.stdout, re.MULTILINE)
     assert statuses == ["200", "304", "200", "304", "206", "204", "200", "412", "428", "200"]
-    assert "  < 206 Partial Content  ETag: \"v1\"  body: 100 bytes" in result.stdout
+    assert '  < 206 Partial Content  ETag: "v1"  body: 100 bytes' in result.stdout
     assert "why: 304; inm-match; by=If-None-Match" in result.stdout  # decision reasons
     assert "why: 412; im-no-match; by=If-Match" in result.stdout
     assert "note text: 'Buy oat milk.'" in result.stdout

@@ -7,6 +7,7 @@ log the same event at DEBUG, and show it in the development field.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
 import re
@@ -21,7 +22,7 @@ from condget.asgi import ConditionalMiddleware as ASGIMiddleware
 from condget.observe import DECISION_HEADER, LOGGER, DecisionEvent
 from condget.ranges import RangeStatus, parse_range
 from condget.wsgi import ConditionalMiddleware as WSGIMiddleware
-from tests.asgi.support import app_sending, call, response_of
+from tests.asgi.support import app_sending, call, call_async, response_of
 from tests.wsgi.support import App, environ, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -386,25 +387,37 @@ def test_events_of_the_validators_hook(
 
 
 @pytest.mark.parametrize(
-    ("request_fields", "tagged", "note"),
+    ("request_fields", "tagged", "kind", "status", "note"),
     [
-        ({"Range": "bytes=0-1"}, True, "range-ignored:opaque-body"),
-        ({"If-None-Match": '"x"'}, False, "auto-etag-opaque-body"),
+        (
+            {"Range": "bytes=0-1"},
+            True,
+            "http.response.zerocopysend",
+            200,
+            "range-ignored:opaque-body",
+        ),
+        ({"If-None-Match": '"x"'}, False, "http.response.pathsend", 200, "auto-etag-opaque-body"),
+        ({"Range": "bytes=0-1"}, True, "http.response.pathsend", 206, None),
     ],
 )
-def test_pathsend_bodies_are_noted(request_fields: dict[str, str], tagged: bool, note: str) -> None:
+def test_bodies_the_engine_cannot_read_are_noted(
+    request_fields: dict[str, str], tagged: bool, kind: str, status: int, note: str | None
+) -> None:
     headers = [(b"content-length", b"10"), *([(b"etag", TAG.encode())] if tagged else [])]
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.pathsend", "path": "/dev/null"})
+        if kind == "http.response.pathsend":
+            await send({"type": kind, "path": "/dev/zero"})
+        else:
+            await send({"type": kind, "file": 0, "count": 10})
 
     events: list[DecisionEvent] = []
     middleware = ASGIMiddleware(app, observer=events.append)
-    messages = call(middleware, "GET", request_fields.items(), "/file")
-    assert response_of(messages).status == 200
+    messages = asyncio.run(call_async(middleware, "GET", request_fields.items(), "/file"))
+    assert response_of(messages).status == status
     [event] = events
-    assert event.notes == (note,)
+    assert event.notes == (() if note is None else (note,))  # a file by path is sought
 
 
 def test_the_event_as_attributes() -> None:
@@ -439,9 +452,19 @@ def test_every_code_is_documented() -> None:
     documented = set(re.findall(r"^\| `([a-z0-9:-]+)` \|", page, re.MULTILINE))
     used = {row.reason for row in ROWS} | {note for row in ROWS for note in row.notes}
     assert used <= documented
-    source = "\n".join(path.read_text() for path in (ROOT / "condget").glob("_*.py"))
-    in_code = set(re.findall(r'"((?:auto-etag|range-ignored)[a-z:-]*)"', source))
+    source = "\n".join(path.read_text() for path in (ROOT / "condget").rglob("_*.py"))
+    in_code = set(re.findall(r'"((?:auto-etag|range-ignored|store-)[a-z:-]*)"', source))
+    assert {code for code in in_code if code.startswith("store-")} >= {
+        "store-hit",
+        "store-miss",
+        "store-passed",
+        "store-recorded",
+        "store-invalidated",
+        "store-unavailable",
+    }
     assert in_code <= documented
+    reasons = set(re.findall(r'reason = "([a-z-]+)"', source))
+    assert reasons <= documented
 
 
 @pytest.mark.parametrize(
