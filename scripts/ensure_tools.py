@@ -1,4 +1,4 @@
-"""Make sure the system tools the tests drive are installed: nginx, curl, wrk, redis-server.
+"""Make sure the system tools the tests drive are installed: nginx, curl, wrk, redis, chromium.
 
 Run it before the test suite (``python3 dev.py test`` does); it needs only
 python3 and is idempotent: a tool already on PATH is left alone. A missing
@@ -18,7 +18,14 @@ import subprocess
 import sys
 
 # Executable name -> Debian package that provides it.
-TOOLS = {"nginx": "nginx", "curl": "curl", "wrk": "wrk", "redis-server": "redis-server"}
+TOOLS = {
+    "nginx": "nginx",
+    "curl": "curl",
+    "wrk": "wrk",
+    "redis-server": "redis-server",
+    # Headless, for tests/ranges/test_real_clients.py (an <audio> element seeking).
+    "chromium": "chromium",
+}
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
 _EXTRA_PATH = os.pathsep.join(("/usr/sbin", "/sbin", "/usr/local/sbin"))
@@ -65,7 +72,7 @@ def main() -> int:
         return 0
     message = (
         f"missing system tools: {', '.join(failed)}; the integration tests in "
-        "tests/integration/ need them (install the Debian packages "
+        "tests/integration/ and tests/ranges/ need them (install the Debian packages "
         f"{' '.join(TOOLS[tool] for tool in failed)}, or run scripts/ensure_tools.py as root)"
     )
     if os.environ.get("CI"):
