@@ -23,10 +23,13 @@ def test_every_public_name_of_the_core_is_documented() -> None:
 
 
 def test_every_adapter_module_is_documented() -> None:
+    package = Path(condget.__file__).parent  # the installed package, too
     modules = {
-        f"condget.{path.stem}"
-        for path in Path(condget.__file__).parent.glob("*.py")  # the installed package, too
-        if not path.name.startswith("_")
+        f"condget.{path.stem}" for path in package.glob("*.py") if not path.name.startswith("_")
+    } | {
+        f"condget.{path.parent.name}"
+        for path in package.glob("*/__init__.py")
+        if not path.parent.name.startswith("_")
     }
-    assert {"condget.wsgi", "condget.asgi"} <= modules  # found the package's files
+    assert {"condget.wsgi", "condget.asgi", "condget.store"} <= modules  # found the files
     assert modules - DIRECTIVES == set()
