@@ -13,6 +13,12 @@ The app is plain WSGI, wrapped in ``condget.wsgi.ConditionalMiddleware``:
 - A ``Range`` request gets its 206 from condget, after the preconditions.
 - ``decision_header=True`` shows why condget answered as it did, in a
   ``Condget-Decision`` field (for development only: docs/observability.md).
+
+``--fleet`` runs two gunicorn servers of two workers each instead, sharing
+one SQLite validator store (``store=``, docs/fleets.md) and one note in a
+SQLite file: a tag learnt through one server answers a revalidation through
+the other without running the view, and a write through either is seen by
+both at once.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import http.client
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -31,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from condget import Validators
+from condget.store import SQLiteStore
 from condget.wsgi import ConditionalMiddleware
 
 if TYPE_CHECKING:
@@ -92,6 +101,66 @@ def note_validators(environ: WSGIEnvironment) -> Validators | None:
 application = ConditionalMiddleware(
     notes_app, validators=note_validators, require_precondition=True, decision_header=True
 )
+
+
+# ---------------------------------------------------------------- --fleet
+
+_FLEET = os.environ.get("CONDGET_DEMO_FLEET")  # the folder the servers share
+
+
+def _shared_note() -> sqlite3.Connection:
+    assert _FLEET is not None
+    connection = sqlite3.connect(Path(_FLEET) / "notes.db", timeout=5, isolation_level=None)
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS note"
+        " (id INTEGER PRIMARY KEY, version INT, text TEXT, views INT)"
+    )
+    connection.execute("INSERT OR IGNORE INTO note VALUES (1, 1, 'Buy milk.', 0)")
+    return connection
+
+
+def fleet_notes_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """The notes app of every server in the fleet: the note and a view count in one file."""
+    path, method = environ.get("PATH_INFO", "/"), environ["REQUEST_METHOD"]
+    if path != "/notes/1" or method not in ("GET", "HEAD", "PUT"):
+        start_response("404 Not Found", [("Content-Length", "10")])
+        return [b"not found\n"]
+    with _shared_note() as connection:
+        if method == "PUT":
+            text = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+            connection.execute(
+                "UPDATE note SET version = version + 1, text = ? WHERE id = 1", (text,)
+            )
+            (version,) = connection.execute("SELECT version FROM note").fetchone()
+            start_response("204 No Content", [("ETag", f'"v{version}"')])
+            return []
+        connection.execute("UPDATE note SET views = views + 1 WHERE id = 1")
+        version, text, views = connection.execute(
+            "SELECT version, text, views FROM note"
+        ).fetchone()
+    body = json.dumps({"version": version, "text": text, "views": views}).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("ETag", f'"v{version}"'),
+        ("Cache-Control", "no-cache"),
+    ]
+    start_response("200 OK", headers)
+    return [body]
+
+
+def _fleet_views() -> int:
+    with _shared_note() as connection:
+        (views,) = connection.execute("SELECT views FROM note").fetchone()
+    return int(views)
+
+
+if _FLEET is not None:
+    # No hook: the store learns each note's tag from its 200s, and a write
+    # through any server forgets it before the write's response leaves.
+    fleet_application = ConditionalMiddleware(
+        fleet_notes_app, store=SQLiteStore(Path(_FLEET) / "validators.db"), decision_header=True
+    )
 
 
 # ---------------------------------------------------------------- the client side
@@ -201,11 +270,88 @@ def run_transcript(port: int) -> None:
     print(f"\nBytes not re-sent thanks to 304s: {t.saved}")
 
 
+# What a load balancer in front of the servers passes on: one public Host,
+# which the store's keys are made of (docs/fleets.md).
+PUBLIC = {"Host": "notes.example"}
+
+
+def run_fleet_transcript(port_a: int, port_b: int) -> None:
+    a, b = Transcript(port_a), Transcript(port_b)
+    first, _ = a.send(
+        "1. Server A serves the note; the store learns its tag.", "GET", "/notes/1", PUBLIC
+    )
+    etag = first.getheader("ETag") or ""
+    views = _fleet_views()
+    b.send(
+        "2. A client revalidates through server B: 304 from the store.",
+        "GET",
+        "/notes/1",
+        {**PUBLIC, "If-None-Match": etag},
+    )
+    print(f"  views run by the notes app: {views} before, {_fleet_views()} after (no view ran)")
+    b.send(
+        "3. An editor saves through server B: the store forgets the old tag.",
+        "PUT",
+        "/notes/1",
+        {**PUBLIC, "If-Match": etag, "Content-Type": "text/plain"},
+        "Buy oat milk.",
+    )
+    a.send(
+        "4. The client revalidates through server A: the new note, never a stale 304.",
+        "GET",
+        "/notes/1",
+        {**PUBLIC, "If-None-Match": etag},
+    )
+
+
+def _gunicorn(port: int, app: str, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE)]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"]
+    # Several gunicorn instances on one machine: no control socket (gunicorn >= 27).
+    command += ["--no-control-socket", "--log-level", "warning", app]
+    return subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
+
+
+def fleet(once: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="condget-fleet-") as shared:
+        ports = _free_port(), _free_port()
+        print(f"Starting two gunicorn servers (2 workers each) on ports {ports[0]} and {ports[1]},")
+        print(f"sharing one SQLite validator store in {shared} ...")
+        env = {"CONDGET_DEMO_FLEET": shared}
+        servers = [_gunicorn(port, "demo:fleet_application", 2, env) for port in ports]
+        global _FLEET
+        _FLEET = shared
+        try:
+            for port, server in zip(ports, servers, strict=True):
+                _wait_until_serving(port, server)
+            run_fleet_transcript(*ports)
+            if once:
+                return
+            print("\nStill serving (Ctrl-C to stop):")
+            for port in ports:
+                print(f"  curl -i http://127.0.0.1:{port}/notes/1")
+            while all(server.poll() is None for server in servers):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
+            print("\nStopped.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="exit after the transcript")
     parser.add_argument("--port", type=int, default=0, help="port to serve on (default: any free)")
+    parser.add_argument(
+        "--fleet", action="store_true", help="two servers sharing one validator store"
+    )
     args = parser.parse_args()
+    if args.fleet:
+        fleet(args.once)
+        return
     port = args.port or _free_port()
     gunicorn = [
         sys.executable,

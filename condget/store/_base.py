@@ -28,7 +28,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Final, NamedTuple, Protocol, Self
@@ -67,6 +67,9 @@ PENDING_LIMIT: Final = 1000
 """How many failed invalidations a process remembers; past it, it invalidates everything."""
 
 _MAX_VALUE: Final = 8192  # bytes of one encoded entry
+
+REPEATED_ON_304: Final = frozenset({"cache-control", "expires", "content-location"})
+"""The response fields a store keeps, lower-case: those a 304 must repeat (RFC 9110 §15.4.5)."""
 # The seconds an HTTP-date can hold (years 1 to 9999), as condget.Validators checks.
 _MIN_SECONDS: Final = -62135596800
 _MAX_SECONDS: Final = 253402300800
@@ -75,7 +78,11 @@ _EVERYTHING: Final = ("prefix", "")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredValidators:
-    """What a store keeps for one entry: validators only, never a body or a header value.
+    """What a store keeps for one entry: validators, and the fields a 304 must repeat.
+
+    Never a body, and of the response's header fields only those a 304 sent
+    in place of it must carry (RFC 9110 §15.4.5, R33): ``Cache-Control``,
+    ``Expires`` and ``Content-Location``, none of which holds a secret.
 
     Attributes:
         etag: The representation's entity-tag.
@@ -83,24 +90,37 @@ class StoredValidators:
         vary: The lower-case names of the request fields the response
             varies on. A target's own record with ``vary`` and no validators
             says "look in the variant for these fields' values".
+        fields: The 200's ``Cache-Control``, ``Expires`` and
+            ``Content-Location`` lines, as sent.
     """
 
     etag: ETag | None = None
     last_modified: int | None = None
     vary: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_validators(cls, validators: Validators, *, vary: tuple[str, ...] = ()) -> Self:
-        """The storable part of ``validators`` (its ``headers`` are not kept)."""
-        return cls(etag=validators.etag, last_modified=validators.last_modified, vary=vary)
+    def from_validators(
+        cls,
+        validators: Validators,
+        *,
+        vary: tuple[str, ...] = (),
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> Self:
+        """The storable part of ``validators`` and of the response's ``headers``."""
+        fields = tuple((name, value) for name, value in headers if name.lower() in REPEATED_ON_304)
+        return cls(
+            etag=validators.etag, last_modified=validators.last_modified, vary=vary, fields=fields
+        )
 
     def to_validators(self) -> Validators:
         """:class:`condget.Validators` to evaluate a request against.
 
-        They carry ``Vary`` (the names, which a 304 must repeat, RFC 9110
-        §15.4.5) but no other field: the store has none.
+        Their headers are what a 304 must repeat (RFC 9110 §15.4.5): ``Vary``
+        (the names) and the stored fields.
         """
         headers = [("Vary", ", ".join(self.vary))] if self.vary else []
+        headers.extend(self.fields)
         return Validators(self.etag, self.last_modified, headers=headers)
 
 
@@ -181,7 +201,8 @@ def _milliseconds(seconds: float) -> int:
 
 def _encode(generation: str, entry: StoredValidators) -> bytes | None:
     etag = None if entry.etag is None else str(entry.etag)
-    data = [generation, etag, entry.last_modified, list(entry.vary)]
+    fields = [list(pair) for pair in entry.fields]
+    data = [generation, etag, entry.last_modified, list(entry.vary), fields]
     value = json.dumps(data, separators=(",", ":")).encode("ascii")
     return value if len(value) <= _MAX_VALUE else None
 
@@ -195,9 +216,9 @@ def _decode(value: bytes | None, generation: str) -> StoredValidators | None:
         data = json.loads(value)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, list) or len(data) != 4 or data[0] != generation:
+    if not isinstance(data, list) or len(data) != 5 or data[0] != generation:
         return None
-    _, text, seconds, vary = data
+    _, text, seconds, vary, fields = data
     etag = None
     if text is not None:
         etag = ETag.parse_or_none(text) if isinstance(text, str) else None
@@ -209,7 +230,17 @@ def _decode(value: bytes | None, generation: str) -> StoredValidators | None:
         return None
     if not isinstance(vary, list) or not all(isinstance(name, str) for name in vary):
         return None
-    return StoredValidators(etag=etag, last_modified=seconds, vary=tuple(vary))
+    if not isinstance(fields, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and pair[0].lower() in REPEATED_ON_304
+        and isinstance(pair[1], str)
+        for pair in fields
+    ):
+        return None
+    pairs = tuple((name, value) for name, value in fields)
+    return StoredValidators(etag=etag, last_modified=seconds, vary=tuple(vary), fields=pairs)
 
 
 class BaseStore(abc.ABC):

@@ -13,7 +13,15 @@ from typing import NamedTuple
 from condget import Validators
 
 from ._base import Lookup, StoredValidators, ValidatorStore
-from ._keys import HeaderLookup, Headers, RequestKey, response_vary, storable, vary_fields
+from ._keys import (
+    HeaderLookup,
+    Headers,
+    RequestKey,
+    _pairs,
+    response_vary,
+    storable,
+    vary_fields,
+)
 
 __all__ = ["Found", "lookup", "record"]
 
@@ -100,7 +108,7 @@ def record(
     vary = response_vary(headers)
     if vary is None or not storable(headers, private_ok=key.user is not None):
         return False
-    entry = StoredValidators.from_validators(validators, vary=vary)
+    entry = StoredValidators.from_validators(validators, vary=vary, headers=_pairs(headers))
     if not vary:
         return store.put(key.entry(), entry, generation=found.generation, ttl=ttl)
     variant = key.variant(vary_fields(vary, header))

@@ -27,3 +27,19 @@ def test_demo_transcript_shows_200_304_206_412_428_and_no_lost_update() -> None:
     assert re.search(r"ETag: W/\"[A-Za-z0-9_-]{22}\"", result.stdout)  # auto-ETag
     saved = int(re.findall(r"Bytes not re-sent thanks to 304s: (\d+)", result.stdout)[0])
     assert saved > 2000
+
+
+def test_fleet_demo_answers_from_the_shared_store_and_never_serves_a_stale_304() -> None:
+    result = subprocess.run(
+        [sys.executable, str(DEMO), "--fleet", "--once"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    statuses = re.findall(r"^  < (\d{3}) ", result.stdout, re.MULTILINE)
+    assert statuses == ["200", "304", "204", "200"]
+    assert "why: 304; inm-match; store-hit; by=If-None-Match" in result.stdout
+    assert "views run by the notes app: 1 before, 1 after (no view ran)" in result.stdout
+    assert "store-invalidated" in result.stdout
+    assert '< 200 OK  ETag: "v2"' in result.stdout  # the write is seen through the other server

@@ -51,6 +51,7 @@ class Items:
         self.counter.touch()
         self.during_get: Callable[[], object] | None = None  # runs inside a GET view
         self.vary: str | None = None  # a Vary field for GET responses
+        self.extra: list[tuple[str, str]] = []  # more fields for GET responses
         if not any(directory.glob("item-*")):
             self.write("1", b"one")
 
@@ -86,6 +87,7 @@ class Items:
                 headers.append(("ETag", tag_of(content)))
             if self.vary is not None:
                 headers.append(("Vary", self.vary))
+            headers.extend(self.extra)
             return 200, headers, content
         if method == "DELETE":
             item.unlink(missing_ok=True)

@@ -65,6 +65,26 @@ def test_a_miss_runs_the_view_and_records_then_a_hit_answers_304_without_it(
     assert (head.status, items.calls) == (304, 1)
 
 
+def test_a_304_from_the_store_repeats_what_the_200_would_have_sent(
+    surface: str, items: Items, store: BaseStore
+) -> None:
+    """R33 (RFC 9110 §15.4.5): Cache-Control, Expires and Content-Location; no other field."""
+    repeated = [
+        ("Cache-Control", "max-age=60, must-revalidate"),
+        ("Expires", "Sun, 06 Nov 1994 08:50:37 GMT"),
+        ("Content-Location", "/items/1.txt"),
+    ]
+    items.extra = [*repeated, ("X-Request-Id", "abc"), ("Set-Cookie", "session=secret")]
+    client = Client(surface, items, store=store)
+    client.request("GET", "/items/1")
+    hit = client.request("GET", "/items/1", [("If-None-Match", ONE)])
+    assert (hit.status, items.calls) == (304, 1)
+    for name, value in repeated:
+        assert hit.headers[name.lower()] == value
+    assert "x-request-id" not in hit.headers
+    assert "set-cookie" not in hit.headers  # the store keeps no other field
+
+
 def test_the_auto_etag_is_recorded_and_answers_later_requests(
     surface: str, tmp_path: Path, store: BaseStore
 ) -> None:
