@@ -239,7 +239,8 @@ class ConditionalMiddleware:
         else:
             await self.app(scope, receive, send)
             return
-        if await self._run(engine, scope, receive, send):
+        ranged = method == "GET" and conditions.range is not None
+        if await self._run(engine, scope, receive, send, ranged=ranged):
             # A conditional HEAD without its body: the GET's body gives the tag
             # (§9.3.2). Range is defined only for GET (R42): the GET asked for
             # on HEAD's behalf must not turn the answer into a 206.
@@ -264,11 +265,12 @@ class ConditionalMiddleware:
         send: Send,
         *,
         for_head: bool = False,
+        ranged: bool = False,
     ) -> bool:
         """Run the application through ``engine``; whether it asked for the GET (FETCH_GET)."""
         responder = _Responder(engine, send, for_head=for_head)
         extensions = scope.get("extensions") or {}
-        if self.ranges and _PATHSEND not in extensions and _ranged(scope):
+        if ranged and self.ranges and _PATHSEND not in extensions:
             # Offer the application pathsend (ASGI extension), so that a file
             # (Starlette's FileResponse) comes by path and a range of it is
             # sought, not read up to (§14.2). condget reads the file itself
@@ -295,10 +297,6 @@ class ConditionalMiddleware:
             # The application returned mid-body: send exactly what it sent.
             await responder.release(released, more=True)
         return responder.fetch_get
-
-
-def _ranged(scope: Scope) -> bool:
-    return scope["method"] == "GET" and any(name == b"range" for name, _ in scope["headers"])
 
 
 def _path(scope: Scope) -> str:

@@ -327,10 +327,12 @@ class _Response:
 
     def run(self) -> Iterable[bytes]:
         environ = self._environ
-        server_wrapper = environ.get("wsgi.file_wrapper")
-        if environ.get("HTTP_RANGE") is not None and self._middleware.ranges:
+        server_wrapper = None
+        ranged = "HTTP_RANGE" in environ and self._middleware.ranges
+        if ranged:
             # A file handed over through wsgi.file_wrapper can be read by
             # offset: a range is then sought, never read up to (§14.2).
+            server_wrapper = environ.get("wsgi.file_wrapper")
             environ["wsgi.file_wrapper"] = _FileBody
         try:
             body = self._middleware.app(environ, self.start_response)
@@ -346,7 +348,7 @@ class _Response:
             return _Body(self)  # start_response comes with the first iteration
         if not self._started:
             step = self._start(complete=isinstance(body, _LIST_BODIES))
-            if type(body) is _FileBody:
+            if ranged and type(body) is _FileBody:
                 planned = self._engine.file_body() if body.seekable() else None
                 if planned is not None:
                     self._server_start("206 Partial Content", planned.headers)
