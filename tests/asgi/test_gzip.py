@@ -158,3 +158,23 @@ def test_compressor_with_minimum_size_0_gzips_a_304_passing_through_it() -> None
         assert (body != b"") is bogus
         if bogus:
             assert gzip.decompress(body) == b""
+
+
+def test_outside_the_compressor_no_range_of_a_compressed_body() -> None:
+    """R51: condget sees the Content-Encoding a compressor gives, and sends the full response."""
+    client = TestClient(app_in_order("condget_outside", minimum_size=10))
+    response = client.get("/", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert "accept-ranges" not in response.headers
+    assert response.text == TEXT
+
+
+def test_inside_the_compressor_a_206_is_not_compressed() -> None:
+    """Starlette's GZipMiddleware (1.5 and later) leaves a 206 alone: its bytes stay exact."""
+    client = TestClient(app_in_order("condget_inside", minimum_size=10))
+    response = client.get("/", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
+    assert response.status_code == 206
+    assert "content-encoding" not in response.headers
+    assert response.headers["content-range"] == f"bytes 0-9/{len(TEXT)}"
+    assert response.content == TEXT.encode()[:10]
