@@ -72,7 +72,9 @@ __all__ = [
     "Settled",
     "Step",
     "check_before",
+    "check_write",
     "fill_for",
+    "write_needs_check",
 ]
 
 Fields: TypeAlias = list[tuple[str, str]] | list[tuple[bytes, bytes]]
@@ -313,6 +315,83 @@ def check_before(
     )
     told = watch.tell(event)
     return replace(reply, headers=[*reply.headers, *told]) if told else reply
+
+
+WRITE_CHECK_DROPPED: Final = frozenset(
+    {
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+        "range",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+    }
+)
+"""The request fields (lower-case) the GET behind :func:`check_write` leaves out.
+
+Its conditions and range, and the write's body: the GET asks for the
+target's current state, whole, as the same client (credentials and cookies
+stay).
+"""
+
+
+def write_needs_check(method: str, conditions: Conditions) -> bool:
+    """Whether a request changes state and carries a precondition on the current state.
+
+    Such a request (PUT, PATCH, DELETE, POST...) with ``If-Match`` or
+    ``If-Unmodified-Since`` must not be performed when the precondition is
+    false (R36, §13.2.1), and no response of its own can tell: the target's
+    current validators must be known before the application runs. Without a
+    hook or a store that knows them, an adapter learns them with a GET of
+    the same target (:data:`WRITE_CHECK_DROPPED` lists what that GET leaves
+    out of the request) and hands its status and fields to
+    :func:`check_write`.
+    """
+    return method not in _SAFE_METHODS and (
+        conditions.if_match is not None or conditions.if_unmodified_since is not None
+    )
+
+
+def check_write(
+    method: str,
+    conditions: Conditions,
+    status: int,
+    headers: Fields,
+    *,
+    watch: Watch | None = None,
+) -> Reply | None:
+    """Judge a write's ``If-Match`` / ``If-Unmodified-Since`` by what a GET of its target answered.
+
+    A 2xx GET gives the current validators (its own ``ETag`` and
+    ``Last-Modified``; an auto-ETag is weak and never satisfies If-Match,
+    §13.1.1); a 404 or 410 says there is no current representation, so an
+    ``If-Match`` is false (§13.1.1) and an ``If-Unmodified-Since`` ignored.
+    Any other answer (a redirect, 401, 405, an error) tells nothing: the
+    application judges the write itself.
+
+    Returns:
+        The 412 to send instead of running the write, or ``None`` to run it.
+    """
+    if 200 <= status < 300:
+        fields = scan_response(headers)
+        etag = None if fields.etag is None else response_etag(fields.etag)
+        modified = None if fields.last_modified is None else response_date(fields.last_modified)
+        validators = Validators(etag, modified)
+    elif status in (404, 410):
+        validators = Validators(exists=False)
+    else:
+        return None
+    judged = Conditions(
+        if_match=conditions.if_match, if_unmodified_since=conditions.if_unmodified_since
+    )
+    return check_before(method, judged, validators, watch=watch, notes=_CHECKED_BY_GET)
+
+
+_CHECKED_BY_GET: Final = ("checked-by-get",)
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"})
 
 
 def fill_for(
@@ -662,6 +741,10 @@ class Exchange:
                     *self._tell(200, "proceed", self._pending_decision, self._pending_etag),
                 ]
             return Release(added, [])
+        if state == _SLICING:
+            # A body by path after the 206 began from body bytes: its bytes
+            # cannot be cut here, so the 206 ends where it is (short).
+            return self._slice(b"", more=False)
         if state != _HOLDING:
             return self.body(b"", more=True)
         self._ranges = False  # what comes next cannot be cut
@@ -814,7 +897,11 @@ class Exchange:
                 elif self._watch is not None:
                     self._note("range-ignored:if-range")  # R46
         elif asked and self._ranges and self._watch is not None:
-            self._note("range-ignored:not-rangeable")  # no length, not a 200, or coded (R51)
+            # The application's own 206 is its own (R52); otherwise no length,
+            # another status, or a coded body (R51).
+            self._note(
+                "range-by-application" if self._status == 206 else "range-ignored:not-rangeable"
+            )
         if self._watch is not None:
             added = [*added, *self._tell(self._status, "proceed", decision, etag)]
         self._state = _DROPPING if self._for_head else _FORWARDING

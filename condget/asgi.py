@@ -29,6 +29,7 @@ from condget.engine import (
     FETCH_GET,
     FORWARD,
     IGNORE,
+    WRITE_CHECK_DROPPED,
     Emit,
     Exchange,
     Partial,
@@ -36,8 +37,10 @@ from condget.engine import (
     Release,
     Step,
     check_before,
+    check_write,
+    write_needs_check,
 )
-from condget.observe import Observation, Observer
+from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
 from condget.store import KeyFunction, KeyRequest, ValidatorStore, default_key, encode_path, visit
 
@@ -142,6 +145,16 @@ class ConditionalMiddleware:
             :data:`condget.store.KeyFunction`), given the request's public
             target: ``scheme``, the ``host`` field, ``path`` (decoded, as the
             application routes on it) and ``query_string``.
+        check_writes: A PUT, PATCH, DELETE or POST with ``If-Match`` or
+            ``If-Unmodified-Since`` whose target's validators nothing else
+            knows (no ``validators`` answer, nothing in ``store``) is judged
+            before the application performs it: condget sends the
+            application a GET of the same target (same credentials, no
+            conditions, no body), reads its ``ETag`` and ``Last-Modified``,
+            and answers 412 when the precondition is false (RFC 9110
+            §13.2.1). One extra GET per such write; weak tags (auto-ETags
+            among them) never satisfy If-Match (§13.1.1). ``False`` leaves
+            those writes to the application.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -162,6 +175,7 @@ class ConditionalMiddleware:
         decision_header: bool = False,
         store: ValidatorStore | None = None,
         store_key: KeyFunction = default_key,
+        check_writes: bool = True,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -182,6 +196,7 @@ class ConditionalMiddleware:
         self.decision_header = decision_header
         self.store = store
         self.store_key = store_key
+        self.check_writes = check_writes
         self._observation = Observation(observer, decision_header)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -223,6 +238,8 @@ class ConditionalMiddleware:
         ):
             if visiting is not None:
                 reply = visiting.check(conditions, watch=watch)
+                if reply is None and "store-passed" not in visiting.notes:
+                    reply = await self._check_write(scope, method, conditions, watch)
                 if reply is not None:
                     await _send_reply(send, reply)
                     return
@@ -237,6 +254,10 @@ class ConditionalMiddleware:
                 settled=settled,
             )
         else:
+            reply = await self._check_write(scope, method, conditions, watch)
+            if reply is not None:
+                await _send_reply(send, reply)
+                return
             await self.app(scope, receive, send)
             return
         ranged = method == "GET" and conditions.range is not None
@@ -256,6 +277,40 @@ class ConditionalMiddleware:
                 settled=settled,
             )
             await self._run(engine, get, receive, send, for_head=True)
+
+    async def _check_write(
+        self, scope: Scope, method: str, conditions: Conditions, watch: Watch | None
+    ) -> Reply | None:
+        """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
+        if not self.check_writes or not write_needs_check(method, conditions):
+            return None
+        headers = [pair for pair in scope["headers"] if pair[0] not in _NOT_FOR_THE_GET]
+        probe = dict(scope, method="GET", headers=headers)
+        starts: list[Message] = []
+        requested = False
+
+        async def receive() -> Message:
+            nonlocal requested
+            if requested:
+                return {"type": "http.disconnect"}  # the GET's client has what it needs
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == _START:
+                starts.append(message)
+                # The start is all condget needs: the body is never produced.
+                raise _Stopped("condget needs only the start of this GET")
+
+        # The GET failed, or stopped as told: what matters is its start, if any.
+        with contextlib.suppress(Exception):
+            await self.app(probe, receive, send)
+        if not starts:
+            return None
+        start = starts[0]
+        return check_write(
+            method, conditions, start["status"], start.get("headers", []), watch=watch
+        )
 
     async def _run(
         self,
@@ -279,8 +334,8 @@ class ConditionalMiddleware:
             responder.sends_paths = True
         try:
             await self.app(scope, receive, responder)
-        except Exception:
-            if responder.stopped:
+        except Exception as error:
+            if responder.stopped and _stopped_by_condget(error):
                 # The application stopped because condget told it to (its
                 # send raised): the response it owed has gone out whole.
                 return responder.fetch_get
@@ -297,6 +352,9 @@ class ConditionalMiddleware:
             # The application returned mid-body: send exactly what it sent.
             await responder.release(released, more=True)
         return responder.fetch_get
+
+
+_NOT_FOR_THE_GET: Final = frozenset(name.encode("ascii") for name in WRITE_CHECK_DROPPED)
 
 
 def _path(scope: Scope) -> str:
@@ -357,10 +415,30 @@ class _Stopped(OSError):
     """Raised by the application's ``send`` once condget needs no more of its body."""
 
 
+def _stopped_by_condget(error: BaseException) -> bool:
+    """Whether ``error`` is condget's :class:`_Stopped` coming back, and no error of its own.
+
+    An application may let it through, raise a disconnect of its own while
+    handling it (Starlette raises ``ClientDisconnect``), or wrap it in an
+    exception group (anyio). Any other exception, even one raised while the
+    stop was handled (a ``finally`` that fails), is the application's and goes
+    on.
+    """
+    if isinstance(error, _Stopped):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return all(_stopped_by_condget(inner) for inner in error.exceptions)
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, _Stopped) and (
+        isinstance(error, OSError) or type(error).__name__ == "ClientDisconnect"
+    )
+
+
 class _Responder:
     """The ``send`` the application sees: its messages in, the engine's steps out."""
 
     __slots__ = (
+        "_cut",
         "_engine",
         "_for_head",
         "_held",
@@ -381,6 +459,7 @@ class _Responder:
         self._start: Message | None = None
         self.fetch_get = False
         self.stopped = False  # whether the application was told to stop sending
+        self._cut = False  # whether a 206 cut from the body is complete
         self.sends_paths = False  # whether condget offered pathsend the server lacks
 
     async def __call__(self, message: Message) -> None:
@@ -430,7 +509,7 @@ class _Responder:
                 if kind != _TRAILERS:
                     await self._send({"type": _BODY, "body": b""})  # HEAD: the end, no bytes
             else:
-                await self._carry(step, True)
+                await self._carry(step, False)  # it ends the body, or is its trailers
 
     async def _send_partial_file(self, path: str, planned: PartialFile) -> None:
         """Send the 206 by reading each range from the file at its offset."""
@@ -470,18 +549,23 @@ class _Responder:
             self._held = []  # its bytes are in the 206
             await self._send({"type": _START, "status": 206, "headers": _encoded(step.headers)})
             await self._send({"type": _BODY, "body": step.body, "more_body": not step.last})
+            self._cut = step.last
         elif isinstance(step, Emit):
             await self._send({"type": _BODY, "body": step.body, "more_body": not step.last})
+            self._cut = step.last
         elif step is FETCH_GET:
             self.fetch_get = True
-        elif step is IGNORE and more:
-            # condget has answered (a 304, 412, 416, or a 206 that is
-            # complete): the rest of the body would be read and thrown away.
-            # A send that raises OSError is how ASGI tells an application its
-            # client is gone (spec 2.4), so a file or a stream stops there.
+        elif step is IGNORE and more and self._cut:
+            # The 206 is complete: the rest of a long stream would be produced
+            # only to be thrown away. A send that raises OSError is how ASGI
+            # tells an application its client has what it wanted (spec 2.4).
+            # After a 304 or 412 the application finishes as it would have:
+            # its body is discarded, its own work after it (a background
+            # task) still runs.
             self.stopped = True
-            raise _Stopped("condget has sent the response; the rest is not needed")
-        # HOLD: nothing yet. IGNORE at the end of the body: nothing to send.
+            raise _Stopped("condget has sent the 206; the rest is not needed")
+        # HOLD: nothing yet. IGNORE: condget has answered; the rest of the
+        # application's response is received and discarded (R33).
 
     async def release(self, released: Release, *, more: bool | None) -> None:
         """Send the held start, with the fields condget adds, then the held body messages.

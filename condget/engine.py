@@ -19,6 +19,7 @@ from ._engine import FETCH_GET as FETCH_GET
 from ._engine import FORWARD as FORWARD
 from ._engine import HOLD as HOLD
 from ._engine import IGNORE as IGNORE
+from ._engine import WRITE_CHECK_DROPPED as WRITE_CHECK_DROPPED
 from ._engine import Emit as Emit
 from ._engine import EngineError as EngineError
 from ._engine import Exchange as Exchange
@@ -28,7 +29,9 @@ from ._engine import Release as Release
 from ._engine import Settled as Settled
 from ._engine import Step as Step
 from ._engine import check_before as check_before
+from ._engine import check_write as check_write
 from ._engine import fill_for as fill_for
+from ._engine import write_needs_check as write_needs_check
 from ._etag import ETagHasher as ETagHasher
 from ._headers import ResponseFields as ResponseFields
 from ._headers import scan_response as scan_response
@@ -44,6 +47,7 @@ __all__ = [
     "FORWARD",
     "HOLD",
     "IGNORE",
+    "WRITE_CHECK_DROPPED",
     "AutoETag",
     "ETagHasher",
     "Emit",
@@ -56,6 +60,8 @@ __all__ = [
     "Settled",
     "Step",
     "check_before",
+    "check_write",
     "fill_for",
     "scan_response",
+    "write_needs_check",
 ]

@@ -12,6 +12,7 @@ configuration, so one instance serves any number of threads.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import IO, Final, TypeAlias
@@ -23,6 +24,7 @@ from condget.engine import (
     FETCH_GET,
     FORWARD,
     HOLD,
+    WRITE_CHECK_DROPPED,
     Emit,
     Exchange,
     Partial,
@@ -30,6 +32,8 @@ from condget.engine import (
     Settled,
     Step,
     check_before,
+    check_write,
+    write_needs_check,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES, ByteRange
@@ -146,6 +150,16 @@ class ConditionalMiddleware:
             target: ``wsgi.url_scheme``, the ``Host`` field, the path
             (``SCRIPT_NAME + PATH_INFO``, as the application routes on it)
             and ``QUERY_STRING``.
+        check_writes: A PUT, PATCH, DELETE or POST with ``If-Match`` or
+            ``If-Unmodified-Since`` whose target's validators nothing else
+            knows (no ``validators`` answer, nothing in ``store``) is judged
+            before the application performs it: condget sends the
+            application a GET of the same target (same credentials, no
+            conditions, no body), reads its ``ETag`` and ``Last-Modified``,
+            and answers 412 when the precondition is false (RFC 9110
+            §13.2.1). One extra GET per such write; weak tags (auto-ETags
+            among them) never satisfy If-Match (§13.1.1). ``False`` leaves
+            those writes to the application.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -166,6 +180,7 @@ class ConditionalMiddleware:
         decision_header: bool = False,
         store: ValidatorStore | None = None,
         store_key: KeyFunction = default_key,
+        check_writes: bool = True,
     ) -> None:
         if require_precondition and validators is None:
             # Without a hook nothing would check the If-Match the 428 demands:
@@ -186,6 +201,7 @@ class ConditionalMiddleware:
         self.decision_header = decision_header
         self.store = store
         self.store_key = store_key
+        self.check_writes = check_writes
         self._observation = Observation(observer, decision_header)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -223,6 +239,8 @@ class ConditionalMiddleware:
         ):
             if visiting is not None:
                 reply = visiting.check(conditions, watch=watch)
+                if reply is None and "store-passed" not in visiting.notes:
+                    reply = self._check_write(environ, method, conditions, watch)
                 if reply is not None:
                     return _send(reply, start_response)
             engine = Exchange(
@@ -236,8 +254,58 @@ class ConditionalMiddleware:
                 settled=settled,
             )
         else:
+            reply = self._check_write(environ, method, conditions, watch)
+            if reply is not None:
+                return _send(reply, start_response)
             return self.app(environ, start_response)
         return _Response(self, environ, start_response, engine, watch, settled).run()
+
+    def _check_write(
+        self,
+        environ: WSGIEnvironment,
+        method: str,
+        conditions: Conditions,
+        watch: Watch | None,
+    ) -> Reply | None:
+        """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
+        if not self.check_writes or not write_needs_check(method, conditions):
+            return None
+        probe = {name: value for name, value in environ.items() if name not in _NOT_FOR_THE_GET}
+        probe["REQUEST_METHOD"] = "GET"
+        probe["wsgi.input"] = io.BytesIO()
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
+        ) -> _Write:
+            started[:] = [(status, headers)]
+            return _discard
+
+        try:
+            body = self.app(probe, start_response)
+            try:
+                if not started:
+                    for _ in body:  # an application that starts on its first iteration
+                        break
+            finally:
+                _close(body)  # the body itself is never needed
+        except Exception:
+            return None  # the GET failed: the application judges the write itself
+        if not started:
+            return None
+        status, headers = started[0]
+        return check_write(method, conditions, _status_code(status), headers, watch=watch)
+
+
+# The environ keys of WRITE_CHECK_DROPPED (CGI spells two of them without HTTP_).
+_NOT_FOR_THE_GET: Final = frozenset(
+    {"HTTP_" + name.upper().replace("-", "_") for name in WRITE_CHECK_DROPPED}
+    | {"CONTENT_LENGTH", "CONTENT_TYPE"}
+)
+
+
+def _discard(data: bytes) -> None:
+    """The ``write`` of the GET behind a write check: its body is not needed."""
 
 
 def _path(environ: WSGIEnvironment) -> str:
@@ -587,6 +655,14 @@ class _FileBody(FileWrapper):
     def seekable(self) -> bool:
         seekable = getattr(self.filelike, "seekable", None)
         return seekable is not None and bool(seekable())
+
+    # Werkzeug's own range code (send_file with conditional=True) seeks the
+    # wrapper it gets, as its FileWrapper allows.
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.filelike.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.filelike.tell()
 
 
 class _FileSegments:

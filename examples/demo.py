@@ -70,7 +70,7 @@ def notes_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterab
             ("Cache-Control", "no-cache"),
         ]
         start_response("200 OK", headers)
-        return [body]
+        return [] if method == "HEAD" else [body]  # a HEAD has no body (§9.3.2)
     if path == "/notes/1" and method == "PUT":
         length = int(environ.get("CONTENT_LENGTH") or 0)
         text = environ["wsgi.input"].read(length).decode()
@@ -85,7 +85,7 @@ def notes_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterab
         start_response(
             "200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
         )
-        return [body]
+        return [] if method == "HEAD" else [body]
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
     return [b"not found\n"]
 
@@ -146,7 +146,7 @@ def fleet_notes_app(environ: WSGIEnvironment, start_response: StartResponse) -> 
         ("Cache-Control", "no-cache"),
     ]
     start_response("200 OK", headers)
-    return [body]
+    return [] if method == "HEAD" else [body]
 
 
 def _fleet_views() -> int:

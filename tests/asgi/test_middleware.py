@@ -59,13 +59,25 @@ def test_non_http_scopes_go_straight_to_the_app(kind: str) -> None:
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "POST", "PATCH"])
-def test_unsafe_method_without_hook_reaches_app_untouched(method: str) -> None:
+def test_unsafe_method_reaches_app_untouched_when_writes_are_not_checked(method: str) -> None:
     """R36: after the app has run it is too late for a 412, so nothing is evaluated."""
     app = app_sending(headers=[("ETag", '"v2"')])
     bare = call(app, method, [("If-Match", '"v1"')])
-    wrapped = call(ConditionalMiddleware(app), method, [("If-Match", '"v1"')])
+    wrapped = call(ConditionalMiddleware(app, check_writes=False), method, [("If-Match", '"v1"')])
     assert wrapped == bare
     assert app.seen == [method, method]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST", "PATCH"])
+def test_a_stale_write_is_judged_by_a_get_of_its_target(method: str) -> None:
+    """R36 with the one-line wrap: the write's If-Match against the target's current ETag."""
+    app = app_sending(headers=[("ETag", '"v2"')])
+    stale = response_of(call(ConditionalMiddleware(app), method, [("If-Match", '"v1"')]))
+    assert stale.status == 412
+    assert app.seen == ["GET"]  # the write never ran
+    current = response_of(call(ConditionalMiddleware(app), method, [("If-Match", '"v2"')]))
+    assert current.status == 200
+    assert app.seen == ["GET", "GET", method]
 
 
 def test_response_with_etag_and_no_preconditions_is_sent_as_the_same_messages() -> None:
@@ -200,27 +212,69 @@ def test_if_none_match_on_two_lines_is_joined() -> None:
     assert response_of(call(ConditionalMiddleware(app), "GET", headers)).status == 304
 
 
-def test_304_stops_a_streamed_body_at_its_next_send() -> None:
-    """The rest of the body is not needed: the app's next send raises, as for a gone client."""
-    produced: list[int] = []
-    errors: list[BaseException] = []
+def test_304_discards_the_rest_of_a_streamed_body_and_lets_the_app_finish() -> None:
+    """After a 304 the application finishes as it would have (its work after the body runs)."""
+    finished: list[bool] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"v1"')]})
-        try:
-            for n in range(5):
-                produced.append(n)
-                await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
-        except OSError as error:
-            errors.append(error)
-            raise
-        await send({"type": "http.response.body", "body": b""})  # pragma: no cover
+        for _ in range(5):
+            await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        finished.append(True)
 
     messages = call(ConditionalMiddleware(app), "GET", [("If-None-Match", '"v1"')])
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[1] == {"type": "http.response.body", "body": b""}
-    assert produced == [0]
-    assert len(errors) == 1
+    assert finished == [True]
+
+
+def test_a_starlette_background_task_runs_after_a_304() -> None:
+    from starlette.background import BackgroundTask
+    from starlette.responses import StreamingResponse
+
+    ran: list[str] = []
+
+    async def chunks() -> Any:
+        for _ in range(3):
+            yield b"x" * 10
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        task = BackgroundTask(ran.append, "audit")
+        response = StreamingResponse(chunks(), headers={"ETag": '"v1"'}, background=task)
+        await response(scope, receive, send)
+
+    messages = call(ConditionalMiddleware(app), "GET", [("If-None-Match", '"v1"')])
+    assert response_of(messages).status == 304
+    assert ran == ["audit"]
+
+
+def test_an_apps_own_error_after_a_206_is_not_swallowed() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"etag", b'"v1"'), (b"content-length", b"20")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        try:
+            await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
+            await send({"type": "http.response.body", "body": b"y" * 10, "more_body": True})
+        finally:
+            raise RuntimeError("the database commit failed")
+
+    with pytest.raises(RuntimeError, match="commit failed"):
+        call(ConditionalMiddleware(app), "GET", [("Range", "bytes=0-4")])
+
+
+def test_a_206_that_began_with_body_bytes_ends_at_a_pathsend() -> None:
+    """An app that sends body bytes, then a path: the 206 cannot go on, so it ends (short)."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"etag", b'"v1"'), (b"content-length", b"10")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        await send({"type": "http.response.pathsend", "path": "/dev/null"})
+
+    messages = asyncio.run(call_async(ConditionalMiddleware(app), "GET", [("Range", "bytes=2-4")]))
+    assert messages[0]["status"] == 206
+    assert messages[-1].get("more_body", False) is False  # the response ends
 
 
 def test_an_app_that_ends_its_body_after_a_304_finishes_normally() -> None:
@@ -718,11 +772,14 @@ def test_hook_returning_none_leaves_get_to_the_response_side() -> None:
     assert response.status == 304
 
 
-def test_hook_returning_none_leaves_unsafe_methods_alone() -> None:
+def test_hook_returning_none_leaves_unsafe_methods_to_the_write_check() -> None:
     app = app_sending(headers=[("ETag", '"v2"')])
-    middleware = ConditionalMiddleware(app, validators=sync_hook)
     request = [("If-Match", '"v1"')]
-    assert call(middleware, "PUT", request, "/other") == call(app, "PUT", request, "/other")
+    middleware = ConditionalMiddleware(app, validators=sync_hook)
+    assert response_of(call(middleware, "PUT", request, "/other")).status == 412
+    assert app.seen == ["GET"]
+    unchecked = ConditionalMiddleware(app, validators=sync_hook, check_writes=False)
+    assert call(unchecked, "PUT", request, "/other") == call(app, "PUT", request, "/other")
 
 
 def test_hook_gets_the_scope() -> None:
@@ -919,6 +976,7 @@ def test_concurrent_requests_do_not_share_state() -> None:
             "decision_header",
             "store",
             "store_key",
+            "check_writes",
             "_observation",
         }
     ]
@@ -952,3 +1010,25 @@ def test_exception_before_the_first_body_message_looks_as_it_does_without_condge
 def test_max_buffer_below_zero_fails_loudly() -> None:
     with pytest.raises(ValueError, match="max_buffer"):
         ConditionalMiddleware(app_sending(), max_buffer=-1)
+
+
+@pytest.mark.parametrize(("extra", "swallowed"), [(False, True), (True, False)])
+def test_a_stop_wrapped_in_an_exception_group(extra: bool, swallowed: bool) -> None:
+    """anyio's task groups wrap what they raise: condget's stop alone ends quietly."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"etag", b'"v1"'), (b"content-length", b"20")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
+        try:
+            await send({"type": "http.response.body", "body": b"y" * 10, "more_body": True})
+        except OSError as stop:
+            errors: list[Exception] = [stop, RuntimeError("also broken")] if extra else [stop]
+            raise ExceptionGroup("task group", errors) from None
+
+    middleware = ConditionalMiddleware(app)
+    if swallowed:
+        assert response_of(call(middleware, "GET", [("Range", "bytes=0-4")])).status == 206
+    else:
+        with pytest.raises(ExceptionGroup):
+            call(middleware, "GET", [("Range", "bytes=0-4")])

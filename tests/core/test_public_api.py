@@ -179,6 +179,7 @@ EXACT = {
         "FORWARD",
         "HOLD",
         "IGNORE",
+        "WRITE_CHECK_DROPPED",
         "AutoETag",
         "ETagHasher",
         "Emit",
@@ -191,8 +192,10 @@ EXACT = {
         "Settled",
         "Step",
         "check_before",
+        "check_write",
         "fill_for",
         "scan_response",
+        "write_needs_check",
     },
     "condget.ranges": {
         "MAX_RANGES",

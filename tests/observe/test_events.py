@@ -247,6 +247,16 @@ ROWS = [
         body=gzip.compress(BODY),
     ),
     Row(
+        "the applications own 206",
+        {"Range": "bytes=0-1"},
+        206,
+        "proceed",
+        "no-preconditions",
+        ("auto-etag-partial", "range-by-application"),
+        headers=(("Content-Range", "bytes 0-9/20"),),
+        app_status=206,
+    ),
+    Row(
         "conditional head without a body",
         {"If-None-Match": '"x"'},
         200,

@@ -238,3 +238,24 @@ def test_asgi_a_server_with_pathsend_gets_the_path_for_a_full_file(data_file: Pa
     )
     assert messages[0]["status"] == 200
     assert messages[1] == {"type": "http.response.pathsend", "path": str(data_file)}
+
+
+def test_wsgi_flask_send_file_with_its_own_ranges(tmp_path: Path) -> None:
+    """Werkzeug's range code seeks the wrapper it gets: condget's wrapper seeks too."""
+    from flask import Flask, send_file
+
+    path = tmp_path / "data.bin"
+    path.write_bytes(DATA)
+    app = Flask(__name__)
+
+    @app.get("/data.bin")
+    def data() -> Any:
+        return send_file(path)  # conditional=True: Werkzeug answers Range itself
+
+    app.wsgi_app = WSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    client = app.test_client()
+    with client.get("/data.bin", headers={"Range": "bytes=5000-5009"}) as response:
+        assert response.status_code == 206
+        assert response.data == DATA[5000:5010]
+    with client.get("/data.bin") as full:
+        assert (full.status_code, full.data) == (200, DATA)

@@ -178,7 +178,7 @@ def test_with_nothing_to_do_the_server_gets_the_apps_own_iterable() -> None:
     plain = ConditionalMiddleware(app, auto_etag=False)
     assert plain(environ("GET"), start_response) is body
     assert plain(environ("GET", [("If-None-Match", '"other"')]), start_response) is body
-    assert plain(environ("POST", [("If-Match", '"other"')]), start_response) is body
+    assert plain(environ("POST", [("If-None-Match", '"other"')]), start_response) is body
 
 
 @pytest.mark.parametrize(
@@ -205,14 +205,28 @@ def test_a_status_that_is_not_a_number_is_left_to_the_server() -> None:
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
-def test_other_methods_are_untouched_without_a_hook(method: str) -> None:
+def test_other_methods_are_untouched_without_a_hook_when_writes_are_not_checked(
+    method: str,
+) -> None:
     # R36: after the app has run it is too late for a 412.
     app = tagged_app()
     env = environ(method, [("If-Match", '"v0"'), ("If-None-Match", ETAG)])
-    response = serve(ConditionalMiddleware(app), env)
+    response = serve(ConditionalMiddleware(app, check_writes=False), env)
     assert response.code == 200
     assert response.body == b"hello world"
     assert app.methods == [method]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_a_stale_write_is_judged_by_a_get_of_its_target(method: str) -> None:
+    """R36 with the one-line wrap: the write's If-Match against the target's current ETag."""
+    app = tagged_app()
+    stale = serve(ConditionalMiddleware(app), environ(method, [("If-Match", '"v0"')]))
+    assert stale.code == 412
+    assert app.methods == ["GET"]  # the write never ran
+    current = serve(ConditionalMiddleware(app), environ(method, [("If-Match", ETAG)]))
+    assert current.code == 200
+    assert app.methods == ["GET", "GET", method]
 
 
 def test_streaming_stays_streaming_without_preconditions() -> None:
@@ -601,8 +615,8 @@ def test_hook_returning_none_falls_back_to_the_response_side() -> None:
     middleware = ConditionalMiddleware(app, validators=hook())
     assert serve(middleware, environ("GET", [("If-None-Match", ETAG)], "/other")).code == 304
     response = serve(middleware, environ("PUT", [("If-Match", '"v0"')], "/other"))
-    assert response.code == 200  # unsafe and unknown: untouched (R36)
-    assert app.methods == ["GET", "PUT"]
+    assert response.code == 412  # unknown to the hook: judged by a GET of the target
+    assert app.methods == ["GET", "GET"]
 
 
 def test_hook_sees_the_environ() -> None:
