@@ -261,7 +261,14 @@ class ConditionalMiddleware:
             await self.app(scope, receive, send)
             return
         ranged = method == "GET" and conditions.range is not None
-        if await self._run(engine, scope, receive, send, ranged=ranged):
+        try:
+            fetch_get = await self._run(engine, scope, receive, send, ranged=ranged)
+        finally:
+            if visiting is not None:
+                # A write may finish after its response started (a background
+                # task): the store forgets the target once more when it is over.
+                visiting.finished()
+        if fetch_get:
             # A conditional HEAD without its body: the GET's body gives the tag
             # (§9.3.2). Range is defined only for GET (R42): the GET asked for
             # on HEAD's behalf must not turn the answer into a 206.

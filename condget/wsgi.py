@@ -258,7 +258,12 @@ class ConditionalMiddleware:
             if reply is not None:
                 return _send(reply, start_response)
             return self.app(environ, start_response)
-        return _Response(self, environ, start_response, engine, watch, settled).run()
+        response = _Response(self, environ, start_response, engine, watch, settled).run()
+        if visiting is not None and method != "GET" and method != "HEAD":
+            # A write may finish while its body is iterated: the store forgets
+            # the target once more when the server is done with it.
+            return _AfterClose(response, visiting.finished)
+        return response
 
     def _check_write(
         self,
@@ -706,3 +711,22 @@ class _FileSegments:
 
     def close(self) -> None:
         self._body.close()
+
+
+class _AfterClose:
+    """The response's iterable, with ``after`` called once the server has closed it."""
+
+    __slots__ = ("_after", "_body")
+
+    def __init__(self, body: Iterable[bytes], after: Callable[[], None]) -> None:
+        self._body = body
+        self._after = after
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            _close(self._body)
+        finally:
+            self._after()

@@ -21,6 +21,7 @@ the request goes on as without a store, and the event notes say so.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Final
 
 from condget import Conditions, Reply, Validators
@@ -83,7 +84,7 @@ class Visit:
         ttl: Entry lifetime for what is recorded (default: the store's).
     """
 
-    __slots__ = ("_found", "_header", "_key", "_method", "_notes", "_store", "_ttl")
+    __slots__ = ("_found", "_header", "_key", "_method", "_notes", "_store", "_ttl", "_written")
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class Visit:
         self._ttl = ttl
         self._found: Found | None = None
         self._notes: list[str] = []
+        self._written: list[str] = []  # the paths a successful write invalidated
 
     @property
     def key(self) -> RequestKey:
@@ -186,9 +188,23 @@ class Visit:
         if stored:
             self._notes.append("store-recorded")
 
+    def finished(self) -> None:
+        """After the write's response has gone out whole: invalidate its paths once more.
+
+        A write may change the resource after its response started (a
+        Starlette background task, a 202 that finishes later, a WSGI body that
+        writes as it is iterated); a GET that ran meanwhile could have
+        recorded the old state. Invalidating again when the write is over
+        leaves no such entry behind. Failures are remembered by the store.
+        """
+        for path in self._written:
+            with contextlib.suppress(StoreUnavailableError):
+                self._store.invalidate(path)
+
     def _invalidate(self, fields: list[tuple[str, str]]) -> None:
         failed = done = False
-        for path in invalidation_paths(self._key, fields):
+        self._written = list(invalidation_paths(self._key, fields))
+        for path in self._written:
             try:
                 self._store.invalidate(path)
             except StoreUnavailableError:

@@ -495,3 +495,80 @@ def test_visit_skips_options_trace_and_keyless_requests() -> None:
     assert made is not None
     assert made.key.path == "http://example.com/a"
     assert made.notes == ()
+
+
+# -- a write that finishes after its response started ---------------------------
+
+
+def test_wsgi_a_write_finished_while_its_body_is_iterated_leaves_no_stale_entry() -> None:
+    from condget.wsgi import ConditionalMiddleware as WSGIMiddleware
+    from tests.wsgi.support import environ, serve
+
+    state = {"version": 1}
+    events: list[tuple[str, tuple[str, ...]]] = []
+
+    def at(method: str, headers: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        env = environ(method, headers or [])
+        env["HTTP_HOST"] = "example.com"
+        return env
+
+    def app(env: dict[str, Any], start_response: Any) -> Any:
+        if env["REQUEST_METHOD"] == "GET":
+            start_response("200 OK", [("ETag", f'"v{state["version"]}"'), ("Content-Length", "1")])
+            return [b"x"]
+        start_response("204 No Content", [])
+
+        def body() -> Any:
+            serve(middleware, at("GET"))  # a GET meanwhile records the old tag
+            state["version"] = 2  # the write lands after the response started
+            yield b""
+
+        return body()
+
+    middleware = WSGIMiddleware(
+        app,
+        store=MemoryStore(),
+        check_writes=False,
+        observer=lambda event: events.append((event.method, event.notes)),
+    )
+    serve(middleware, at("GET"))
+    assert serve(middleware, at("PUT")).code == 204
+    assert events[2] == ("GET", ("store-miss", "store-recorded"))  # the old tag, recorded again
+    after = serve(middleware, at("GET", [("If-None-Match", '"v1"')]))
+    assert (after.code, after.header("etag")) == (200, '"v2"')  # never a stale 304
+
+
+def test_asgi_a_write_finished_by_a_background_task_leaves_no_stale_entry() -> None:
+    from starlette.background import BackgroundTask
+    from starlette.responses import Response
+
+    from condget.asgi import ConditionalMiddleware as ASGIMiddleware
+    from tests.asgi.support import call_async
+
+    state = {"version": 1}
+    host = [("Host", "example.com")]
+
+    async def write_later() -> None:
+        await call_async(middleware, "GET", host)  # a GET meanwhile records the old tag
+        state["version"] = 2
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["method"] == "GET":
+            response = Response(b"x", headers={"ETag": f'"v{state["version"]}"'})
+        else:
+            response = Response(status_code=202, background=BackgroundTask(write_later))
+        await response(scope, receive, send)
+
+    middleware = ASGIMiddleware(app, store=MemoryStore(), check_writes=False)
+
+    async def main() -> Any:
+        await call_async(middleware, "GET", host)
+        await call_async(middleware, "PUT", host)
+        return await call_async(middleware, "GET", [*host, ("If-None-Match", '"v1"')])
+
+    import asyncio
+
+    from tests.asgi.support import response_of
+
+    after = response_of(asyncio.run(main()))
+    assert (after.status, after.header("etag")) == (200, '"v2"')  # never a stale 304
