@@ -72,6 +72,7 @@ __all__ = [
     "Settled",
     "Step",
     "check_before",
+    "check_options",
     "check_write",
     "fill_for",
     "write_needs_check",
@@ -336,6 +337,25 @@ Its conditions and range, and the write's body: the GET asks for the
 target's current state, whole, as the same client (credentials and cookies
 stay).
 """
+
+
+def check_options(
+    *, require_precondition: bool, has_validators: bool, max_buffer: int, max_ranges: int
+) -> None:
+    """Refuse a middleware configuration that cannot work, at construction, with a clear message.
+
+    Raises:
+        ValueError: ``require_precondition`` without a validators hook
+            (nothing would check the If-Match the 428 asks for: the client
+            would be told to send it and it would be ignored), a
+            ``max_buffer`` below zero, or a ``max_ranges`` below one.
+    """
+    if require_precondition and not has_validators:
+        raise ValueError("require_precondition needs a validators hook")
+    if max_buffer < 0:
+        raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
+    if max_ranges < 1:
+        raise ValueError(f"max_ranges must be 1 or more, not {max_ranges!r}")
 
 
 def write_needs_check(method: str, conditions: Conditions) -> bool:

@@ -37,6 +37,7 @@ from condget.engine import (
     Release,
     Step,
     check_before,
+    check_options,
     check_write,
     write_needs_check,
 )
@@ -177,14 +178,12 @@ class ConditionalMiddleware:
         store_key: KeyFunction = default_key,
         check_writes: bool = True,
     ) -> None:
-        if require_precondition and validators is None:
-            # Without a hook nothing would check the If-Match the 428 demands:
-            # the client would be told to send it and it would be ignored.
-            raise ValueError("require_precondition needs a validators hook")
-        if max_buffer < 0:
-            raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
-        if max_ranges < 1:
-            raise ValueError(f"max_ranges must be 1 or more, not {max_ranges!r}")
+        check_options(
+            require_precondition=require_precondition,
+            has_validators=validators is not None,
+            max_buffer=max_buffer,
+            max_ranges=max_ranges,
+        )
         self.app = app
         self.auto_etag = auto_etag
         self.max_buffer = max_buffer

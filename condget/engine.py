@@ -29,6 +29,7 @@ from ._engine import Release as Release
 from ._engine import Settled as Settled
 from ._engine import Step as Step
 from ._engine import check_before as check_before
+from ._engine import check_options as check_options
 from ._engine import check_write as check_write
 from ._engine import fill_for as fill_for
 from ._engine import write_needs_check as write_needs_check
@@ -60,6 +61,7 @@ __all__ = [
     "Settled",
     "Step",
     "check_before",
+    "check_options",
     "check_write",
     "fill_for",
     "scan_response",

@@ -192,6 +192,7 @@ EXACT = {
         "Settled",
         "Step",
         "check_before",
+        "check_options",
         "check_write",
         "fill_for",
         "scan_response",
