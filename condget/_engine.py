@@ -34,7 +34,7 @@ import enum
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Final, TypeAlias, cast
+from typing import Final, Protocol, TypeAlias, cast
 
 from ._autoetag import AutoETag, refusal
 from ._errors import CondgetError
@@ -66,6 +66,7 @@ __all__ = [
     "EngineError",
     "Exchange",
     "Fields",
+    "MiddlewareOptions",
     "Partial",
     "PartialFile",
     "Release",
@@ -74,7 +75,9 @@ __all__ = [
     "check_before",
     "check_options",
     "check_write",
+    "exchange_for",
     "fill_for",
+    "judges_write",
     "write_needs_check",
 ]
 
@@ -356,6 +359,65 @@ def check_options(
         raise ValueError(f"max_buffer must be 0 or more bytes, not {max_buffer!r}")
     if max_ranges < 1:
         raise ValueError(f"max_ranges must be 1 or more, not {max_ranges!r}")
+
+
+class MiddlewareOptions(Protocol):
+    """The options every middleware has, by which its requests get their engine."""
+
+    auto_etag: bool
+    max_buffer: int
+    ranges: bool
+    max_ranges: int
+    check_writes: bool
+
+
+def exchange_for(
+    options: MiddlewareOptions,
+    method: str,
+    conditions: Conditions,
+    *,
+    fill: Validators | None = None,
+    fetched_for_head: bool = False,
+    watch: Watch | None = None,
+    settled: Settled | None = None,
+) -> Exchange | None:
+    """The engine a request's response goes through, or ``None`` when it needs none.
+
+    A middleware asks this for every request, so that which requests need an
+    engine (:meth:`Exchange.needed`, a ``fill``, a store's ``settled`` hook)
+    and how one is set up are decided once, here. With ``None`` the
+    application's response goes to the server untouched (the fast path).
+    """
+    if (
+        fill is None
+        and settled is None
+        and not fetched_for_head
+        and not Exchange.needed(
+            method, conditions, auto_etag=options.auto_etag, ranges=options.ranges
+        )
+    ):
+        return None
+    return Exchange(
+        method,
+        conditions,
+        auto_etag=options.auto_etag,
+        max_buffer=options.max_buffer,
+        fill=fill,
+        fetched_for_head=fetched_for_head,
+        ranges=options.ranges,
+        max_ranges=options.max_ranges,
+        watch=watch,
+        settled=settled,
+    )
+
+
+def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:
+    """Whether a middleware judges this write by a GET of its target (:func:`check_write`).
+
+    Only when ``check_writes`` is on and :func:`write_needs_check`; the
+    middleware asks only when no hook and no store judged the request.
+    """
+    return options.check_writes and write_needs_check(method, conditions)
 
 
 def write_needs_check(method: str, conditions: Conditions) -> bool:

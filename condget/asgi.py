@@ -39,7 +39,8 @@ from condget.engine import (
     check_before,
     check_options,
     check_write,
-    write_needs_check,
+    exchange_for,
+    judges_write,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
@@ -220,43 +221,19 @@ class ConditionalMiddleware:
                 require_precondition=self.require_precondition,
                 watch=watch,
             )
-            if reply is not None:
-                await _send_reply(send, reply)
-                return
-            engine = Exchange(
-                method,
-                conditions,
-                fill=found,
-                ranges=self.ranges,
-                max_ranges=self.max_ranges,
-                watch=watch,
-                settled=settled,
-            )
-        elif visiting is not None or Exchange.needed(
-            method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
-        ):
-            if visiting is not None:
-                reply = visiting.check(conditions, watch=watch)
-                if reply is None and "store-passed" not in visiting.notes:
-                    reply = await self._check_write(scope, method, conditions, watch)
-                if reply is not None:
-                    await _send_reply(send, reply)
-                    return
-            engine = Exchange(
-                method,
-                conditions,
-                auto_etag=self.auto_etag,
-                max_buffer=self.max_buffer,
-                ranges=self.ranges,
-                max_ranges=self.max_ranges,
-                watch=watch,
-                settled=settled,
-            )
         else:
-            reply = await self._check_write(scope, method, conditions, watch)
-            if reply is not None:
-                await _send_reply(send, reply)
-                return
+            reply = None if visiting is None else visiting.check(conditions, watch=watch)
+            if (
+                reply is None
+                and (visiting is None or not visiting.passed)
+                and judges_write(self, method, conditions)
+            ):
+                reply = await self._check_write(scope, method, conditions, watch)
+        if reply is not None:
+            await _send_reply(send, reply)
+            return
+        engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
+        if engine is None:
             await self.app(scope, receive, send)
             return
         ranged = method == "GET" and conditions.range is not None
@@ -273,23 +250,16 @@ class ConditionalMiddleware:
             # on HEAD's behalf must not turn the answer into a 206.
             headers = [pair for pair in scope["headers"] if pair[0] not in (b"range", b"if-range")]
             get = dict(scope, method="GET", headers=headers)
-            engine = Exchange(
-                method,
-                conditions,
-                max_buffer=self.max_buffer,
-                fetched_for_head=True,
-                ranges=self.ranges,
-                watch=watch,
-                settled=settled,
+            engine = exchange_for(
+                self, method, conditions, fetched_for_head=True, watch=watch, settled=settled
             )
+            assert engine is not None  # fetched_for_head always has one
             await self._run(engine, get, receive, send, for_head=True)
 
     async def _check_write(
         self, scope: Scope, method: str, conditions: Conditions, watch: Watch | None
     ) -> Reply | None:
         """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
-        if not self.check_writes or not write_needs_check(method, conditions):
-            return None
         headers = [pair for pair in scope["headers"] if pair[0] not in _NOT_FOR_THE_GET]
         probe = dict(scope, method="GET", headers=headers)
         starts: list[Message] = []

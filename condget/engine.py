@@ -23,6 +23,7 @@ from ._engine import WRITE_CHECK_DROPPED as WRITE_CHECK_DROPPED
 from ._engine import Emit as Emit
 from ._engine import EngineError as EngineError
 from ._engine import Exchange as Exchange
+from ._engine import MiddlewareOptions as MiddlewareOptions
 from ._engine import Partial as Partial
 from ._engine import PartialFile as PartialFile
 from ._engine import Release as Release
@@ -31,7 +32,9 @@ from ._engine import Step as Step
 from ._engine import check_before as check_before
 from ._engine import check_options as check_options
 from ._engine import check_write as check_write
+from ._engine import exchange_for as exchange_for
 from ._engine import fill_for as fill_for
+from ._engine import judges_write as judges_write
 from ._engine import write_needs_check as write_needs_check
 from ._etag import ETagHasher as ETagHasher
 from ._headers import ResponseFields as ResponseFields
@@ -54,6 +57,7 @@ __all__ = [
     "Emit",
     "EngineError",
     "Exchange",
+    "MiddlewareOptions",
     "Partial",
     "PartialFile",
     "Release",
@@ -63,7 +67,9 @@ __all__ = [
     "check_before",
     "check_options",
     "check_write",
+    "exchange_for",
     "fill_for",
+    "judges_write",
     "scan_response",
     "write_needs_check",
 ]

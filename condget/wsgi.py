@@ -34,7 +34,8 @@ from condget.engine import (
     check_before,
     check_options,
     check_write,
-    write_needs_check,
+    exchange_for,
+    judges_write,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES, ByteRange
@@ -222,40 +223,18 @@ class ConditionalMiddleware:
                 require_precondition=self.require_precondition,
                 watch=watch,
             )
-            if reply is not None:
-                return _send(reply, start_response)
-            engine = Exchange(
-                method,
-                conditions,
-                fill=found,
-                ranges=self.ranges,
-                max_ranges=self.max_ranges,
-                watch=watch,
-                settled=settled,
-            )
-        elif visiting is not None or Exchange.needed(
-            method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
-        ):
-            if visiting is not None:
-                reply = visiting.check(conditions, watch=watch)
-                if reply is None and "store-passed" not in visiting.notes:
-                    reply = self._check_write(environ, method, conditions, watch)
-                if reply is not None:
-                    return _send(reply, start_response)
-            engine = Exchange(
-                method,
-                conditions,
-                auto_etag=self.auto_etag,
-                max_buffer=self.max_buffer,
-                ranges=self.ranges,
-                max_ranges=self.max_ranges,
-                watch=watch,
-                settled=settled,
-            )
         else:
-            reply = self._check_write(environ, method, conditions, watch)
-            if reply is not None:
-                return _send(reply, start_response)
+            reply = None if visiting is None else visiting.check(conditions, watch=watch)
+            if (
+                reply is None
+                and (visiting is None or not visiting.passed)
+                and judges_write(self, method, conditions)
+            ):
+                reply = self._check_write(environ, method, conditions, watch)
+        if reply is not None:
+            return _send(reply, start_response)
+        engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
+        if engine is None:
             return self.app(environ, start_response)
         response = _Response(self, environ, start_response, engine, watch, settled).run()
         if visiting is not None and method != "GET" and method != "HEAD":
@@ -272,8 +251,6 @@ class ConditionalMiddleware:
         watch: Watch | None,
     ) -> Reply | None:
         """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
-        if not self.check_writes or not write_needs_check(method, conditions):
-            return None
         probe = {name: value for name, value in environ.items() if name not in _NOT_FOR_THE_GET}
         probe["REQUEST_METHOD"] = "GET"
         probe["wsgi.input"] = io.BytesIO()
@@ -527,16 +504,15 @@ class _Response:
         # behalf must not turn the answer into a 206.
         environ.pop("HTTP_RANGE", None)
         environ.pop("HTTP_IF_RANGE", None)
-        engine = Exchange(
+        engine = exchange_for(
+            middleware,
             "HEAD",
             conditions_from_environ(self._environ),
-            auto_etag=True,
-            max_buffer=middleware.max_buffer,
             fetched_for_head=True,
-            ranges=middleware.ranges,
             watch=self._watch,
             settled=self._settled,
         )
+        assert engine is not None  # fetched_for_head always has one
         response = _Response(
             middleware, environ, self._server_start, engine, self._watch, self._settled
         )

@@ -110,6 +110,11 @@ class Visit:
         return self._key
 
     @property
+    def passed(self) -> bool:
+        """Whether :meth:`check` found stored validators and the request passed them."""
+        return "store-passed" in self._notes
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """The store's note codes so far (``store-miss``, ``store-unavailable``…)."""
         return tuple(self._notes)
