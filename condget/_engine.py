@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Final, Protocol, TypeAlias, cast
 
@@ -175,6 +175,36 @@ class PartialFile:
 
     headers: list[tuple[str, str]]
     segments: tuple[bytes | ByteRange, ...]
+
+    def read(self, file: _Seekable, *, base: int = 0, chunk: int = 64 * 1024) -> Iterator[bytes]:
+        """The 206's body from ``file``: framing as it is, each range by seek and read.
+
+        Args:
+            file: The representation's bytes, from ``base`` on (anything with
+                ``seek`` and ``read``, opened by the adapter).
+            base: Where the representation starts in ``file``.
+            chunk: The most bytes read at a time.
+
+        A file shorter than the ranges say ends the body there (short), as
+        a stream shorter than its ``Content-Length`` would.
+        """
+        for segment in self.segments:
+            if isinstance(segment, bytes):
+                yield segment
+                continue
+            file.seek(base + segment.first)
+            left = segment.size
+            while left:
+                data = file.read(min(chunk, left))
+                if not data:
+                    return
+                left -= len(data)
+                yield data
+
+
+class _Seekable(Protocol):
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 Step: TypeAlias = _Signal | Release | Reply | Partial | Emit

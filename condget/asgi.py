@@ -491,21 +491,8 @@ class _Responder:
         """Send the 206 by reading each range from the file at its offset."""
         await self._send({"type": _START, "status": 206, "headers": _encoded(planned.headers)})
         with open(path, "rb") as file:
-            for segment in planned.segments:
-                if isinstance(segment, bytes):
-                    await self._send({"type": _BODY, "body": segment, "more_body": True})
-                    continue
-                file.seek(segment.first)
-                left = segment.size
-                while left:
-                    data = file.read(min(_FILE_CHUNK, left))
-                    if not data:
-                        # The file ended before the range did: the 206 ends
-                        # short, as a stream shorter than its length would.
-                        await self._send({"type": _BODY, "body": b""})
-                        return
-                    left -= len(data)
-                    await self._send({"type": _BODY, "body": data, "more_body": True})
+            for data in planned.read(file, chunk=_FILE_CHUNK):
+                await self._send({"type": _BODY, "body": data, "more_body": True})
         await self._send({"type": _BODY, "body": b""})
 
     async def _send_file(self, path: str) -> None:

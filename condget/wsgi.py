@@ -28,6 +28,7 @@ from condget.engine import (
     Emit,
     Exchange,
     Partial,
+    PartialFile,
     Release,
     Settled,
     Step,
@@ -38,7 +39,7 @@ from condget.engine import (
     judges_write,
 )
 from condget.observe import Observation, Observer, Watch
-from condget.ranges import MAX_RANGES, ByteRange
+from condget.ranges import MAX_RANGES
 from condget.store import KeyFunction, KeyRequest, ValidatorStore, default_key, encode_path, visit
 
 __all__ = ["ConditionalMiddleware", "conditions_from_environ"]
@@ -401,7 +402,7 @@ class _Response:
                 planned = self._engine.file_body() if body.seekable() else None
                 if planned is not None:
                     self._server_start("206 Partial Content", planned.headers)
-                    return _FileSegments(body, planned.segments)
+                    return _FileSegments(body, planned)
                 if server_wrapper is not None:
                     body = server_wrapper(body.filelike, body.blksize)  # the server's sendfile
                     self._body = body
@@ -646,43 +647,20 @@ class _FileBody(FileWrapper):
 
 
 class _FileSegments:
-    """A 206 body read from a file: framing bytes as they are, each range by seek and read."""
+    """A 206 body read from the file of condget's file wrapper (:meth:`PartialFile.read`)."""
 
-    __slots__ = ("_base", "_body", "_index", "_left", "_segments")
+    __slots__ = ("_body", "_chunks")
 
-    def __init__(self, body: _FileBody, segments: tuple[bytes | ByteRange, ...]) -> None:
+    def __init__(self, body: _FileBody, planned: PartialFile) -> None:
         self._body = body
-        self._segments = segments
-        self._base = body.filelike.tell()  # the representation starts where the file is
-        self._index = 0
-        self._left = -1  # bytes of the current range still to read; -1 before its seek
+        # The representation starts where the file is.
+        self._chunks = planned.read(body.filelike, base=body.filelike.tell(), chunk=body.blksize)
 
     def __iter__(self) -> Iterator[bytes]:
         return self
 
     def __next__(self) -> bytes:
-        segments = self._segments
-        file = self._body.filelike
-        while self._index < len(segments):
-            segment = segments[self._index]
-            if isinstance(segment, bytes):
-                self._index += 1
-                return segment
-            if self._left < 0:
-                file.seek(self._base + segment.first)
-                self._left = segment.size
-            if self._left:
-                data = file.read(min(self._body.blksize, self._left))
-                if data:
-                    self._left -= len(data)
-                    return data
-                # The file ended before the range did: the 206 ends short, as
-                # a stream shorter than its Content-Length would.
-                self._index = len(segments)
-                break
-            self._left = -1
-            self._index += 1
-        raise StopIteration
+        return next(self._chunks)
 
     def close(self) -> None:
         self._body.close()
