@@ -399,6 +399,63 @@ class MiddlewareOptions(Protocol):
     ranges: bool
     max_ranges: int
     check_writes: bool
+    hide_conditions: bool
+
+
+# Conditions' fields by name, in its order.
+_CONDITION_FIELDS: Final = (
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+)
+_RANGE_FIELDS: Final = frozenset({"if-range", "range"})
+_NO_CONDITIONS: Final = Conditions()
+
+HIDDEN_CONDITIONS: Final = "condget.conditions"
+"""The key under which a middleware keeps the :class:`Conditions` it hid.
+
+A middleware that hides fields (:func:`hidden_from_app`) puts the request's
+conditions as they came in the WSGI ``environ`` or ASGI ``scope`` under this
+key, so that condget's own per-route helpers inside it (the Flask decorator,
+the Starlette decorator, the FastAPI dependency) still check them before the
+view runs.
+"""
+
+
+def hidden_from_app(
+    options: MiddlewareOptions, method: str, conditions: Conditions
+) -> tuple[str, ...]:
+    """The request fields of ``conditions`` the application must not see (lower-case names).
+
+    condget is the one authority on a GET's or HEAD's preconditions: it
+    evaluates them against the response the application gives (§13.2.2).
+    An application (or a framework inside it: Django's
+    ConditionalGetMiddleware, Werkzeug's ``make_conditional``, Starlette's
+    ``StaticFiles``) that saw them would answer 304, 412 or 206 itself, with
+    its own header policy, and condget could not correct it. Without them it
+    produces its full response, which condget then answers from; a body it
+    hands over as a file is closed unread. Range and If-Range are hidden only
+    when condget serves ranges (``ranges``). A write's If-Match and
+    If-Unmodified-Since stay: condget judges them before the application
+    runs, and the application's own check inside its transaction closes the
+    race that leaves. ``hide_conditions=False`` shows everything to the
+    application (for Django's ``@condition``).
+    """
+    if (
+        conditions == _NO_CONDITIONS  # most requests: nothing to hide, found fast
+        or not options.hide_conditions
+        or (method != "GET" and method != "HEAD")
+    ):
+        return ()
+    ranges = options.ranges
+    return tuple(
+        name
+        for name, value in zip(_CONDITION_FIELDS, conditions, strict=True)
+        if value is not None and (ranges or name not in _RANGE_FIELDS)
+    )
 
 
 def exchange_for(

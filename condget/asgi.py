@@ -28,6 +28,7 @@ from condget.engine import (
     DROP,
     FETCH_GET,
     FORWARD,
+    HIDDEN_CONDITIONS,
     IGNORE,
     WRITE_CHECK_DROPPED,
     Emit,
@@ -40,6 +41,7 @@ from condget.engine import (
     check_options,
     check_write,
     exchange_for,
+    hidden_from_app,
     judges_write,
 )
 from condget.observe import Observation, Observer, Watch
@@ -157,6 +159,18 @@ class ConditionalMiddleware:
             §13.2.1). One extra GET per such write; weak tags (auto-ETags
             among them) never satisfy If-Match (§13.1.1). ``False`` leaves
             those writes to the application.
+        hide_conditions: Keep a GET's or HEAD's conditional fields
+            (``If-None-Match``, ``If-Modified-Since``, ``If-Match``,
+            ``If-Unmodified-Since``, and with ``ranges`` also ``Range`` and
+            ``If-Range``) from the application, so that it always produces
+            its full response and condget alone answers 304, 412 or 206,
+            with one header policy on every route, whatever the framework
+            inside would have done on its own (RFC 9110 §13.2.2). A body
+            handed over as a file is closed unread on a 304. ``False`` shows
+            them to the application, for one whose own pre-dispatch handling
+            should keep running (Django's ``@condition``); its own 304s,
+            412s and 206s then pass through as they are. To skip work before
+            dispatch, the ``validators`` hook is the better way.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -178,6 +192,7 @@ class ConditionalMiddleware:
         store: ValidatorStore | None = None,
         store_key: KeyFunction = default_key,
         check_writes: bool = True,
+        hide_conditions: bool = True,
     ) -> None:
         check_options(
             require_precondition=require_precondition,
@@ -197,6 +212,7 @@ class ConditionalMiddleware:
         self.store = store
         self.store_key = store_key
         self.check_writes = check_writes
+        self.hide_conditions = hide_conditions
         self._observation = Observation(observer, decision_header)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -232,13 +248,21 @@ class ConditionalMiddleware:
         if reply is not None:
             await _send_reply(send, reply)
             return
+        hidden = hidden_from_app(self, method, conditions)
+        if hidden:
+            scope = _without(scope, hidden)
+            scope[HIDDEN_CONDITIONS] = conditions
         engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
         if engine is None:
             await self.app(scope, receive, send)
             return
-        ranged = method == "GET" and conditions.range is not None
+        # A file body that is answered 304 or cut to a range should come by
+        # path, so that it is closed unread or sought, never read up to.
+        by_path = method == "GET" and (
+            conditions.decisive or (conditions.range is not None and self.ranges)
+        )
         try:
-            fetch_get = await self._run(engine, scope, receive, send, ranged=ranged)
+            fetch_get = await self._run(engine, scope, receive, send, by_path=by_path)
         finally:
             if visiting is not None:
                 # A write may finish after its response started (a background
@@ -296,16 +320,17 @@ class ConditionalMiddleware:
         send: Send,
         *,
         for_head: bool = False,
-        ranged: bool = False,
+        by_path: bool = False,
     ) -> bool:
         """Run the application through ``engine``; whether it asked for the GET (FETCH_GET)."""
         responder = _Responder(engine, send, for_head=for_head)
         extensions = scope.get("extensions") or {}
-        if ranged and self.ranges and _PATHSEND not in extensions:
+        if by_path and _PATHSEND not in extensions:
             # Offer the application pathsend (ASGI extension), so that a file
-            # (Starlette's FileResponse) comes by path and a range of it is
-            # sought, not read up to (§14.2). condget reads the file itself
-            # when the server cannot take the path.
+            # (Starlette's FileResponse) comes by path: closed unread after a
+            # 304 or 412, and a range of it sought, not read up to (§14.2).
+            # condget reads the file itself when the server cannot take the
+            # path.
             scope = dict(scope, extensions={**extensions, _PATHSEND: {}})
             responder.sends_paths = True
         try:
@@ -331,6 +356,12 @@ class ConditionalMiddleware:
 
 
 _NOT_FOR_THE_GET: Final = frozenset(name.encode("ascii") for name in WRITE_CHECK_DROPPED)
+
+
+def _without(scope: Scope, hidden: tuple[str, ...]) -> Scope:
+    """A copy of ``scope`` without the ``hidden`` request fields (names are lower-case in ASGI)."""
+    names = {name.encode("ascii") for name in hidden}
+    return dict(scope, headers=[pair for pair in scope["headers"] if pair[0] not in names])
 
 
 def _path(scope: Scope) -> str:

@@ -17,6 +17,7 @@ from ._engine import CHUNK_COST as CHUNK_COST
 from ._engine import DROP as DROP
 from ._engine import FETCH_GET as FETCH_GET
 from ._engine import FORWARD as FORWARD
+from ._engine import HIDDEN_CONDITIONS as HIDDEN_CONDITIONS
 from ._engine import HOLD as HOLD
 from ._engine import IGNORE as IGNORE
 from ._engine import WRITE_CHECK_DROPPED as WRITE_CHECK_DROPPED
@@ -34,6 +35,7 @@ from ._engine import check_options as check_options
 from ._engine import check_write as check_write
 from ._engine import exchange_for as exchange_for
 from ._engine import fill_for as fill_for
+from ._engine import hidden_from_app as hidden_from_app
 from ._engine import judges_write as judges_write
 from ._engine import write_needs_check as write_needs_check
 from ._etag import ETagHasher as ETagHasher
@@ -49,6 +51,7 @@ __all__ = [
     "ERROR_KEPT",
     "FETCH_GET",
     "FORWARD",
+    "HIDDEN_CONDITIONS",
     "HOLD",
     "IGNORE",
     "WRITE_CHECK_DROPPED",
@@ -69,6 +72,7 @@ __all__ = [
     "check_write",
     "exchange_for",
     "fill_for",
+    "hidden_from_app",
     "judges_write",
     "scan_response",
     "write_needs_check",

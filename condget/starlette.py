@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from condget import Conditions, Reply, Validators
-from condget.engine import check_before, fill_for
+from condget.engine import HIDDEN_CONDITIONS, check_before, fill_for
 
 __all__ = ["conditional", "precondition"]
 
@@ -163,9 +163,11 @@ async def _validators_for(validators: RouteValidators, request: Request) -> Vali
 def _reply(request: Request, found: Validators | None, require_precondition: bool) -> Reply | None:
     if found is None:
         return None
+    # Behind condget's middleware, the fields it hid from the application.
+    conditions: Conditions | None = request.scope.get(HIDDEN_CONDITIONS)
     return check_before(
         request.method,
-        Conditions.from_headers(request.headers),
+        Conditions.from_headers(request.headers) if conditions is None else conditions,
         found,
         require_precondition=require_precondition,
     )

@@ -23,6 +23,7 @@ from condget import Conditions, Reply, Validators
 from condget.engine import (
     FETCH_GET,
     FORWARD,
+    HIDDEN_CONDITIONS,
     HOLD,
     WRITE_CHECK_DROPPED,
     Emit,
@@ -36,6 +37,7 @@ from condget.engine import (
     check_options,
     check_write,
     exchange_for,
+    hidden_from_app,
     judges_write,
 )
 from condget.observe import Observation, Observer, Watch
@@ -55,11 +57,16 @@ def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
     """The request's conditional fields, read from a WSGI ``environ``.
 
     The server has already joined repeated field lines with ``", "`` (PEP
-    3333 and CGI), which is what R1 (RFC 9110 §5.3) asks for.
+    3333 and CGI), which is what R1 (RFC 9110 §5.3) asks for. Behind a
+    :class:`ConditionalMiddleware` that hid them from the application
+    (``hide_conditions``), they are the ones the client sent.
 
     Args:
         environ: The WSGI environment.
     """
+    hidden: Conditions | None = environ.get(HIDDEN_CONDITIONS)
+    if hidden is not None:
+        return hidden
     get = environ.get
     return Conditions(
         if_match=get("HTTP_IF_MATCH"),
@@ -163,6 +170,18 @@ class ConditionalMiddleware:
             §13.2.1). One extra GET per such write; weak tags (auto-ETags
             among them) never satisfy If-Match (§13.1.1). ``False`` leaves
             those writes to the application.
+        hide_conditions: Keep a GET's or HEAD's conditional fields
+            (``If-None-Match``, ``If-Modified-Since``, ``If-Match``,
+            ``If-Unmodified-Since``, and with ``ranges`` also ``Range`` and
+            ``If-Range``) from the application, so that it always produces
+            its full response and condget alone answers 304, 412 or 206,
+            with one header policy on every route, whatever the framework
+            inside would have done on its own (RFC 9110 §13.2.2). A body
+            handed over as a file is closed unread on a 304. ``False`` shows
+            them to the application, for one whose own pre-dispatch handling
+            should keep running (Django's ``@condition``); its own 304s,
+            412s and 206s then pass through as they are. To skip work before
+            dispatch, the ``validators`` hook is the better way.
 
     Raises:
         ValueError: ``require_precondition`` without ``validators``, a
@@ -184,6 +203,7 @@ class ConditionalMiddleware:
         store: ValidatorStore | None = None,
         store_key: KeyFunction = default_key,
         check_writes: bool = True,
+        hide_conditions: bool = True,
     ) -> None:
         check_options(
             require_precondition=require_precondition,
@@ -203,6 +223,7 @@ class ConditionalMiddleware:
         self.store = store
         self.store_key = store_key
         self.check_writes = check_writes
+        self.hide_conditions = hide_conditions
         self._observation = Observation(observer, decision_header)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -234,10 +255,16 @@ class ConditionalMiddleware:
                 reply = self._check_write(environ, method, conditions, watch)
         if reply is not None:
             return _send(reply, start_response)
+        hidden = hidden_from_app(self, method, conditions)
+        if hidden:
+            environ = _without(environ, hidden)
+            environ[HIDDEN_CONDITIONS] = conditions
         engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
         if engine is None:
             return self.app(environ, start_response)
-        response = _Response(self, environ, start_response, engine, watch, settled).run()
+        response = _Response(
+            self, environ, conditions, start_response, engine, watch, settled
+        ).run()
         if visiting is not None and method != "GET" and method != "HEAD":
             # A write may finish while its body is iterated: the store forgets
             # the target once more when the server is done with it.
@@ -284,6 +311,17 @@ _NOT_FOR_THE_GET: Final = frozenset(
     {"HTTP_" + name.upper().replace("-", "_") for name in WRITE_CHECK_DROPPED}
     | {"CONTENT_LENGTH", "CONTENT_TYPE"}
 )
+
+
+def _without(environ: WSGIEnvironment, hidden: tuple[str, ...]) -> WSGIEnvironment:
+    """A copy of ``environ`` without the ``hidden`` request fields.
+
+    A copy, not the server's dict changed in place: what runs around the
+    middleware (a server's access log, an outer middleware) still sees the
+    request as it came.
+    """
+    names = {"HTTP_" + name.upper().replace("-", "_") for name in hidden}
+    return {key: value for key, value in environ.items() if key not in names}
 
 
 def _discard(data: bytes) -> None:
@@ -340,6 +378,7 @@ class _Response:
     __slots__ = (
         "_body",
         "_closed",
+        "_conditions",
         "_engine",
         "_environ",
         "_exc_info",
@@ -358,12 +397,14 @@ class _Response:
         self,
         middleware: ConditionalMiddleware,
         environ: WSGIEnvironment,
+        conditions: Conditions,
         server_start: StartResponse,
         engine: Exchange,
         watch: Watch | None,
         settled: Settled | None,
     ) -> None:
         self._middleware = middleware
+        self._conditions = conditions  # as they came: the application may not see them
         self._watch = watch
         self._settled = settled
         self._environ = environ
@@ -378,7 +419,7 @@ class _Response:
     def run(self) -> Iterable[bytes]:
         environ = self._environ
         server_wrapper = None
-        ranged = "HTTP_RANGE" in environ and self._middleware.ranges
+        ranged = self._conditions.range is not None and self._middleware.ranges
         if ranged:
             # A file handed over through wsgi.file_wrapper can be read by
             # offset: a range is then sought, never read up to (§14.2).
@@ -508,14 +549,20 @@ class _Response:
         engine = exchange_for(
             middleware,
             "HEAD",
-            conditions_from_environ(self._environ),
+            self._conditions,
             fetched_for_head=True,
             watch=self._watch,
             settled=self._settled,
         )
         assert engine is not None  # fetched_for_head always has one
         response = _Response(
-            middleware, environ, self._server_start, engine, self._watch, self._settled
+            middleware,
+            environ,
+            self._conditions,
+            self._server_start,
+            engine,
+            self._watch,
+            self._settled,
         )
         return response.run()
 

@@ -977,6 +977,7 @@ def test_concurrent_requests_do_not_share_state() -> None:
             "store",
             "store_key",
             "check_writes",
+            "hide_conditions",
             "_observation",
         }
     ]
