@@ -47,7 +47,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from condget import Validators
 from condget.asgi import ConditionalMiddleware
@@ -407,6 +408,55 @@ def file_rows(path: str) -> list[Row]:
     return rows
 
 
+def own_304_rows(path: str) -> list[Row]:
+    """What hiding the conditional fields costs an app that answers 304 itself.
+
+    Starlette's StaticFiles would answer If-None-Match itself; condget hides
+    the field (issue 10), so StaticFiles builds its FileResponse (a stat) and
+    condget answers the 304; the file comes by pathsend, so it is never read.
+    """
+    directory, name = os.path.split(path)
+
+    def app(*middleware: Middleware) -> App:
+        static = Mount("/static", StaticFiles(directory=directory))
+        starlette = Starlette(routes=[static], middleware=list(middleware))
+
+        async def fresh_scope(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            # Starlette's Mount writes its root_path into the scope it is
+            # given: the next request with the same dict would be a 404.
+            await starlette(dict(scope), receive, send)
+
+        return fresh_scope
+
+    target = {"path": f"/static/{name}", "raw_path": f"/static/{name}".encode()}
+    get = {**scope_with(spec_version="2.4"), **target}
+    fields: list[tuple[bytes, bytes]] = []
+
+    async def learn(message: Any) -> None:
+        if message["type"] == _START:
+            fields.extend(message["headers"])
+
+    asyncio.run(app()(get, receive, learn))
+    etag = dict(fields)[b"etag"]
+    conditional = {**scope_with((b"if-none-match", etag), spec_version="2.4"), **target}
+    scenario = "304 the app would give itself, 200 MiB file"
+    rows = [
+        Row(scenario, "200 MiB", name, app(*middleware), conditional)
+        for name, middleware in (
+            ("Starlette StaticFiles (its own 304)", ()),
+            ("StaticFiles + condget (condget's 304)", (Middleware(ConditionalMiddleware),)),
+            (
+                "StaticFiles + condget, hide_conditions=False",
+                (Middleware(ConditionalMiddleware, hide_conditions=False),),
+            ),
+        )
+    ]
+    bare = rows[0]
+    for row in rows[1:]:
+        row.baseline = bare
+    return rows
+
+
 async def answer(row: Row) -> str:
     """One request: the status the server would see, and the body bytes it would send."""
     statuses: list[int] = []
@@ -528,6 +578,14 @@ def targets(groups: list[list[Row]]) -> str:
         f"Starlette {ours.baseline.median_us:.2f} µs: {ratio:.2f}x (target <= 1.5x): "
         f"{verdict(ratio, 1.5)}"
     )
+    scenario = "304 the app would give itself"
+    own = find(groups, scenario, "200 MiB", "Starlette StaticFiles (its own 304)")
+    hidden = find(groups, scenario, "200 MiB", "StaticFiles + condget (condget's 304)")
+    out.append(
+        f"- what hiding costs an app that answers 304 itself (issue 10, no target): "
+        f"StaticFiles' own 304 {own.median_us:.2f} µs, condget's {hidden.median_us:.2f} µs "
+        f"({hidden.median_us / own.median_us:.2f}x)"
+    )
     out += ["", "Earlier targets (issue 4):"]
     theirs = find(groups, "200, no app ETag", "10 MiB", "asgi-etags (md5)")
     for contender in ("condget", "condget, max_buffer=16 MiB"):
@@ -561,6 +619,7 @@ def main() -> None:
             file.write(block)
         file.flush()
         groups.append(file_rows(file.name))
+        groups.append(own_304_rows(file.name))
         asyncio.run(run(groups, rounds, 0.002 if args.quick else 0.02))
     print(
         f"{time.strftime('%Y-%m-%d')}, CPython {sys.version.split()[0]}, {rounds} rounds"

@@ -522,7 +522,31 @@ def file_rows(path: str, quick: bool) -> list[list[Row]]:
     for row in rows[1:]:
         row.baseline = rows[0]
     rows[4].baseline = rows[3]  # Flask + condget against Flask alone
-    return [rows]
+    return [rows, own_304_rows(flask, at("/file", "GET"), n)]
+
+
+def own_304_rows(flask: App, get: dict[str, Any], n: int) -> list[Row]:
+    """What hiding the conditional fields costs an app that answers 304 itself.
+
+    Flask's send_file would answer If-None-Match itself; condget hides the
+    field (issue 10), so Flask builds its 200 (a stat and an open) and condget
+    answers the 304, closing the file unread.
+    """
+    etag = serve_once(flask, get)[1]["ETag"]
+    conditional = {**get, "HTTP_IF_NONE_MATCH": etag}
+    scenario = "304 the app would give itself, 200 MiB file"
+    entries: list[tuple[str, App]] = [
+        ("Flask send_file (its own 304)", flask),
+        ("Flask send_file + condget (condget's 304)", ConditionalMiddleware(flask)),
+        (
+            "Flask send_file + condget, hide_conditions=False",
+            ConditionalMiddleware(flask, hide_conditions=False),
+        ),
+    ]
+    rows = [Row(scenario, "200 MiB", name, app, conditional, n, "304") for name, app in entries]
+    for row in rows[1:]:
+        row.baseline = rows[0]
+    return rows
 
 
 def run(groups: list[list[Row]], rounds: int) -> None:
@@ -704,6 +728,14 @@ def targets(groups: list[list[Row]], throughput: tuple[float, float], memory: st
             f"{theirs.median_us:.2f} µs for {base}: {ratio:.2f}x (target <= 1.5x): "
             f"{verdict(ratio, 1.5)}"
         )
+    scenario = "304 the app would give itself, 200 MiB file"
+    own = find(groups, scenario, "200 MiB", "Flask send_file (its own 304)")
+    hidden = find(groups, scenario, "200 MiB", "Flask send_file + condget (condget's 304)")
+    out.append(
+        f"- what hiding costs an app that answers 304 itself (issue 10, no target): Flask "
+        f"send_file's own 304 {own.median_us:.2f} µs, condget's {hidden.median_us:.2f} µs "
+        f"({hidden.median_us / own.median_us:.2f}x)"
+    )
     out += ["", "Earlier targets (issue 3):"]
     for scenario, django_row in (
         ("200, app ETag", "Django view"),

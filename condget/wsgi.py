@@ -320,8 +320,24 @@ def _without(environ: WSGIEnvironment, hidden: tuple[str, ...]) -> WSGIEnvironme
     middleware (a server's access log, an outer middleware) still sees the
     request as it came.
     """
-    names = {"HTTP_" + name.upper().replace("-", "_") for name in hidden}
-    return {key: value for key, value in environ.items() if key not in names}
+    copy = environ.copy()
+    for name in hidden:
+        copy.pop(_ENVIRON_KEYS[name], None)
+    return copy
+
+
+# The CGI spelling of each request field a middleware may hide.
+_ENVIRON_KEYS: Final = {
+    name: "HTTP_" + name.upper().replace("-", "_")
+    for name in (
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+        "range",
+    )
+}
 
 
 def _discard(data: bytes) -> None:
@@ -424,7 +440,7 @@ class _Response:
             # A file handed over through wsgi.file_wrapper can be read by
             # offset: a range is then sought, never read up to (§14.2).
             server_wrapper = environ.get("wsgi.file_wrapper")
-            environ["wsgi.file_wrapper"] = _FileBody
+            environ = {**environ, "wsgi.file_wrapper": _FileBody}  # the server's dict stays
         try:
             body = self._middleware.app(environ, self.start_response)
         except Exception:

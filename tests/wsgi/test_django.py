@@ -65,3 +65,31 @@ def test_django_errors_pass_through(example: Any) -> None:
     missing = client.get("/articles/nope", headers={"If-None-Match": "*"})
     assert missing.status_code == 404
     assert "ETag" not in missing.headers
+
+
+def test_the_opt_out_keeps_djangos_condition_before_the_view(example: Any) -> None:
+    """hide_conditions=False: Django's @condition still answers 304 before its view runs."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.http import HttpResponse
+    from django.views.decorators.http import condition
+
+    from condget.wsgi import ConditionalMiddleware
+
+    runs: list[str] = []
+
+    @condition(etag_func=lambda request: '"v7"')
+    def view(request: Any) -> HttpResponse:
+        runs.append(request.method)
+        return HttpResponse(b"costly page")
+
+    def application(environ: Any, start_response: Any) -> list[bytes]:
+        response = view(WSGIRequest(environ))
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return [response.content]
+
+    for hide_conditions, expected_runs in ((False, []), (True, ["GET"])):
+        runs.clear()
+        wrapped = ConditionalMiddleware(application, hide_conditions=hide_conditions)
+        answer = Client(wrapped).get("/", headers={"If-None-Match": '"v7"'})
+        assert answer.status_code == 304
+        assert runs == expected_runs  # hidden, the view runs and condget answers from it
