@@ -11,6 +11,8 @@ The app is plain WSGI, wrapped in ``condget.wsgi.ConditionalMiddleware``:
   ``require_precondition`` answers 428 to a blind PUT (RFC 6585).
 - ``GET /about`` sets no ETag: condget computes one from the body (auto-ETag).
 - A ``Range`` request gets its 206 from condget, after the preconditions.
+- ``/wiki/home`` is a second app wrapped with the README's one line and no
+  hook: a stale ``If-Match`` PUT still gets 412, judged by a GET of the page.
 - ``decision_header=True`` shows why condget answered as it did, in a
   ``Condget-Decision`` field (for development only: docs/observability.md).
 
@@ -98,9 +100,44 @@ def note_validators(environ: WSGIEnvironment) -> Validators | None:
         return Validators(etag=_note_etag(), headers=[("Cache-Control", "no-cache")])
 
 
-application = ConditionalMiddleware(
+notes = ConditionalMiddleware(
     notes_app, validators=note_validators, require_precondition=True, decision_header=True
 )
+
+# The wiki is wrapped with the README's one line and no hook: condget learns
+# the page's current tag with a GET of it before a conditional PUT runs
+# (check_writes, docs/wsgi.md), so a stale save still gets 412.
+_wiki = {"revision": 1, "text": "Welcome."}
+
+
+def wiki_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """A second application, unaware of conditional requests, with a strong ETag."""
+    method = environ["REQUEST_METHOD"]
+    if method == "PUT":
+        text = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        with _lock:
+            _wiki["revision"] += 1
+            _wiki["text"] = text
+        start_response("204 No Content", [])
+        return []
+    with _lock:
+        body = json.dumps(_wiki).encode()
+        etag = f'"r{_wiki["revision"]}"'
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("ETag", etag)],
+    )
+    return [] if method == "HEAD" else [body]
+
+
+wiki = ConditionalMiddleware(wiki_app, decision_header=True)
+
+
+def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """What gunicorn serves: /wiki/home from the one-line wrap, the rest from the notes."""
+    if environ.get("PATH_INFO") == "/wiki/home":
+        return wiki(environ, start_response)
+    return notes(environ, start_response)
 
 
 # ---------------------------------------------------------------- --fleet
@@ -267,6 +304,29 @@ def run_transcript(port: int) -> None:
     )
     text = json.loads(final)["text"]
     print(f"  note text: {text!r}")
+    wiki, _ = t.send(
+        "11. The wiki is wrapped with just the one line, no hook. An editor opens a page.",
+        "GET",
+        "/wiki/home",
+        {},
+    )
+    page = wiki.getheader("ETag") or ""
+    t.send(
+        "12. Another editor saves a change to it first.",
+        "PUT",
+        "/wiki/home",
+        {"If-Match": page, "Content-Type": "text/plain"},
+        "Welcome, editors.",
+    )
+    t.send(
+        "13. The first editor saves over it: condget checks with a GET, and refuses.",
+        "PUT",
+        "/wiki/home",
+        {"If-Match": page, "Content-Type": "text/plain"},
+        "Welcome!",
+    )
+    _, final = t.send("14. The page kept the other editor's change.", "GET", "/wiki/home", {})
+    print(f"  page text: {json.loads(final)['text']!r}")
     print(f"\nBytes not re-sent thanks to 304s: {t.saved}")
 
 

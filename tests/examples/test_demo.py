@@ -19,7 +19,11 @@ def test_demo_transcript_shows_200_304_206_412_428_and_no_lost_update() -> None:
         timeout=120,
     )
     statuses = re.findall(r"^  < (\d{3}) ", result.stdout, re.MULTILINE)
-    assert statuses == ["200", "304", "200", "304", "206", "204", "200", "412", "428", "200"]
+    assert statuses[:10] == ["200", "304", "200", "304", "206", "204", "200", "412", "428", "200"]
+    # The one-line wrap, no hook: the stale save is refused, and the page is unchanged.
+    assert statuses[10:] == ["200", "204", "412", "200"]
+    assert "why: 412; im-no-match; checked-by-get; by=If-Match" in result.stdout
+    assert "page text: 'Welcome, editors.'" in result.stdout
     assert '  < 206 Partial Content  ETag: "v1"  body: 100 bytes' in result.stdout
     assert "why: 304; inm-match; by=If-None-Match" in result.stdout  # decision reasons
     assert "why: 412; im-no-match; by=If-Match" in result.stdout
