@@ -498,6 +498,43 @@ def exchange_for(
     )
 
 
+def plain_request(method: str, conditions: Conditions) -> bool:
+    """Whether a request's response can be judged from its start alone (:func:`plain_start`).
+
+    A GET or HEAD without any conditional field (not even Range): no 304,
+    412 or 206 can come of it, so an adapter may skip building an
+    :class:`Exchange` unless :func:`plain_start` asks for one. Only when no
+    hook, store or observer is involved: those need the engine's events.
+    """
+    return (method == "GET" or method == "HEAD") and conditions == _NO_CONDITIONS
+
+
+def plain_start(
+    options: MiddlewareOptions, method: str, status: int, fields: ResponseFields
+) -> list[tuple[str, str]] | None:
+    """The fields a :func:`plain_request`'s response goes out with at its start, or ``None``.
+
+    ``None`` means the start alone cannot tell: an :class:`Exchange` must
+    take the response (it may hold the body for an auto-ETag, or learn the
+    length that decides ``Accept-Ranges`` from a body known to be complete).
+    Otherwise the response goes out at once, with the returned fields added:
+    exactly what :meth:`Exchange.start` would release for it (a property the
+    tests hold the two to).
+    """
+    if not _eligible(status):
+        return _NO_FIELDS  # R28: not condget's to change
+    if options.auto_etag and fields.etag is None and method == "GET":
+        return None  # perhaps held and hashed
+    if not options.ranges or status != 200:
+        return _NO_FIELDS
+    length = _declared_length(fields.content_length)
+    if length is None:
+        return None  # a complete body may give the length
+    if length and fields.accept_ranges is None and _rangeable(fields):
+        return [_ACCEPT_RANGES]  # R51: a range of it would be served
+    return _NO_FIELDS
+
+
 def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:
     """Whether a middleware judges this write by a GET of its target (:func:`check_write`).
 
@@ -712,6 +749,11 @@ class Exchange:
         return self._state == _HOLDING
 
     @property
+    def dropping(self) -> bool:
+        """Whether the body is read and dropped (a GET's, answering a HEAD)."""
+        return self._state == _DROPPING
+
+    @property
     def cutting(self) -> bool:
         """Whether a 206 is being cut from the body (so its end must be reported)."""
         return self._state in (_RANGE_PENDING, _SLICING)
@@ -849,6 +891,19 @@ class Exchange:
         tagger = self._tagger
         if size > self._max_buffer:
             return self._give_up(chunk, "auto-etag-too-large")  # this chunk is not hashed
+        if self._method == "HEAD" and not self._for_head:
+            # A conditional HEAD without a tag is answered from the GET of the
+            # same target, whose tag it must carry (§9.3.2): the HEAD's own
+            # body, if it has one, may hash alike, but the GET's response can
+            # carry validators the HEAD's lacks (Django's
+            # ConditionalGetMiddleware tags GETs only), and a HEAD answered
+            # 304 or 200 with another tag than the GET's misleads a cache.
+            if more:
+                return HOLD
+            if self._body_bytes or self._declared:
+                self._state = _DONE
+                return FETCH_GET
+            return self._settle(None, _NO_FIELDS, complete=True)  # an empty representation
         tagger.update(chunk)
         if tagger.gave_up:
             return self._give_up(chunk, "auto-etag-gave-up")
@@ -857,18 +912,6 @@ class Exchange:
             return HOLD
         tag = tagger.etag()
         if tag is None:
-            declared = self._declared
-            if (
-                self._method == "HEAD"
-                and not self._for_head
-                and not self._body_seen
-                and declared is not None
-                and declared > 0
-            ):
-                # A HEAD response without its body (Werkzeug drops them): the
-                # GET's body is what its tag would be hashed from (§9.3.2).
-                self._state = _DONE
-                return FETCH_GET
             if self._watch is not None:
                 # An empty body, or a compressed one cut short.
                 self._note("auto-etag-empty" if tagger.empty else "auto-etag-gave-up")
@@ -1051,7 +1094,7 @@ class Exchange:
                 reply = replace(reply, headers=[*reply.headers, *told]) if told else reply
             return reply
         asked = self._method == "GET" and self._conditions.range is not None
-        if self._ranges and self._status == 200 and length is not None and self._rangeable(etag):
+        if self._ranges and self._status == 200 and length is not None and _rangeable(self._fields):
             if self._fields.accept_ranges is None and length:
                 # R51: only where a range would be served; an empty body has
                 # no range to serve (parse_range ignores the field).
@@ -1077,20 +1120,6 @@ class Exchange:
         if at_start:
             return Release(added, []) if added else FORWARD
         return Release(added, self._take_held())  # the held start goes out now
-
-    def _rangeable(self, etag: str | None) -> bool:
-        # R51: ranges address the content-coded bytes, and a coding applied
-        # per request (a compressor) gives other bytes every time: only an
-        # identity body is cut. An app's own 206 (Content-Range) is its own
-        # (R52), and "Accept-Ranges: none" is its word.
-        fields = self._fields
-        accept = fields.accept_ranges
-        coding = fields.content_encoding
-        return (
-            fields.content_range is None
-            and (accept is None or accept.strip(" \t").lower() == "bytes")
-            and (coding is None or coding.strip(" \t").lower() == "identity")
-        )
 
     def _plan_partial(
         self,
@@ -1192,6 +1221,20 @@ def _sent_validators(etag: str | None, last_modified: str | None) -> Validators 
     if tag is None and seconds is None:
         return None
     return Validators(tag, seconds)
+
+
+def _rangeable(fields: ResponseFields) -> bool:
+    # R51: ranges address the content-coded bytes, and a coding applied per
+    # request (a compressor) gives other bytes every time: only an identity
+    # body is cut. An app's own 206 (Content-Range) is its own (R52), and
+    # "Accept-Ranges: none" is its word.
+    accept = fields.accept_ranges
+    coding = fields.content_encoding
+    return (
+        fields.content_range is None
+        and (accept is None or accept.strip(" \t").lower() == "bytes")
+        and (coding is None or coding.strip(" \t").lower() == "identity")
+    )
 
 
 def _declared_length(value: str | None) -> int | None:

@@ -37,6 +37,8 @@ from ._engine import exchange_for as exchange_for
 from ._engine import fill_for as fill_for
 from ._engine import hidden_from_app as hidden_from_app
 from ._engine import judges_write as judges_write
+from ._engine import plain_request as plain_request
+from ._engine import plain_start as plain_start
 from ._engine import write_needs_check as write_needs_check
 from ._etag import ETagHasher as ETagHasher
 from ._headers import ResponseFields as ResponseFields
@@ -74,6 +76,8 @@ __all__ = [
     "fill_for",
     "hidden_from_app",
     "judges_write",
+    "plain_request",
+    "plain_start",
     "scan_response",
     "write_needs_check",
 ]

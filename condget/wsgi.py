@@ -39,6 +39,9 @@ from condget.engine import (
     exchange_for,
     hidden_from_app,
     judges_write,
+    plain_request,
+    plain_start,
+    scan_response,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
@@ -232,6 +235,13 @@ class ConditionalMiddleware:
         conditions = conditions_from_environ(environ)
         watch = self._observation.watch(environ, _path)
         store = self.store
+        if (
+            watch is None
+            and store is None
+            and self.validators is None
+            and plain_request(method, conditions)
+        ):
+            return _Plain(self, environ, method, conditions, start_response).run()
         visiting = None
         if store is not None:
             visiting = visit(store, self.store_key, method, _key_request(environ))
@@ -382,6 +392,91 @@ def _status_code(status: str) -> int:
         return 0  # not a status line a server would send: the server's to judge
 
 
+class _Plain:
+    """A GET or HEAD without conditional fields: judged at its start when it can be.
+
+    Most requests are such (:func:`condget.engine.plain_request`). The
+    response goes to the server as soon as the application starts it, with
+    the fields :func:`condget.engine.plain_start` adds, and the server gets
+    the application's own iterable. Only a response its start cannot judge
+    (an auto-ETag to compute, a length to learn from a complete body) gets an
+    engine, which takes over from there.
+    """
+
+    __slots__ = (
+        "_conditions",
+        "_direct",
+        "_environ",
+        "_method",
+        "_middleware",
+        "_response",
+        "_server_start",
+    )
+
+    def __init__(
+        self,
+        middleware: ConditionalMiddleware,
+        environ: WSGIEnvironment,
+        method: str,
+        conditions: Conditions,
+        server_start: StartResponse,
+    ) -> None:
+        self._middleware = middleware
+        self._environ = environ
+        self._method = method
+        self._conditions = conditions
+        self._server_start = server_start
+        self._response: _Response | None = None  # the engine's, once it took over
+        self._direct = False  # whether the server has the response
+
+    def run(self) -> Iterable[bytes]:
+        try:
+            body = self._middleware.app(self._environ, self.start_response)
+        except Exception:
+            if self._response is not None:
+                self._response.failed()
+            raise
+        if self._direct:
+            return body
+        response = self._response
+        if response is None:
+            # It starts with its first iteration: the engine must see it.
+            response = self._take_over()
+            if response is None:
+                return body
+        return response.finish(body)
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
+    ) -> _Write:
+        response = self._response
+        if response is None:
+            if self._direct:
+                # A restart (PEP 3333 exc_info) of what the server has: the server's to judge.
+                return self._server_start(status, headers, exc_info)
+            added = plain_start(
+                self._middleware, self._method, _status_code(status), scan_response(headers)
+            )
+            if added is not None:
+                self._direct = True
+                return self._server_start(
+                    status, [*headers, *added] if added else headers, exc_info
+                )
+            response = self._take_over()
+            assert response is not None  # plain_start wants one only where one is needed
+        return response.start_response(status, headers, exc_info)
+
+    def _take_over(self) -> _Response | None:
+        middleware = self._middleware
+        engine = exchange_for(middleware, self._method, self._conditions)
+        if engine is None:
+            return None
+        self._response = _Response(
+            middleware, self._environ, self._conditions, self._server_start, engine, None, None
+        )
+        return self._response
+
+
 class _Response:
     """One request's response on its way from the application to the server.
 
@@ -444,12 +539,26 @@ class _Response:
         try:
             body = self._middleware.app(environ, self.start_response)
         except Exception:
-            released = self._engine.failed()
-            if released is not None:
-                # The application wrote, then raised: without condget the
-                # server would have sent what was written, so it still is.
-                self._commit(released)
+            self.failed()
             raise
+        return self.finish(body, ranged=ranged, server_wrapper=server_wrapper)
+
+    def failed(self) -> None:
+        """The application raised."""
+        released = self._engine.failed()
+        if released is not None:
+            # The application wrote, then raised: without condget the
+            # server would have sent what was written, so it still is.
+            self._commit(released)
+
+    def finish(
+        self,
+        body: Iterable[bytes],
+        *,
+        ranged: bool = False,
+        server_wrapper: Callable[..., Iterable[bytes]] | None = None,
+    ) -> Iterable[bytes]:
+        """The iterable for the server, once the application has returned ``body``."""
         self._body = body
         if self._status is None:
             return _Body(self)  # start_response comes with the first iteration
@@ -463,7 +572,9 @@ class _Response:
                 if server_wrapper is not None:
                     body = server_wrapper(body.filelike, body.blksize)  # the server's sendfile
                     self._body = body
-            if step is FORWARD or (isinstance(step, Release) and not step.held):
+            if (
+                step is FORWARD or (isinstance(step, Release) and not step.held)
+            ) and not self._engine.dropping:
                 return body  # the common case: the server gets the app's own iterable
         if self._reply is not None:
             self.close_body()

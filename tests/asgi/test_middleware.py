@@ -608,7 +608,7 @@ def test_head_revalidation_gets_304() -> None:
     assert messages[1] == {"type": "http.response.body", "body": b""}
 
 
-def test_head_with_a_body_is_hashed_like_a_get() -> None:
+def test_head_with_a_body_is_answered_from_the_get() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         app.seen.append(scope["method"])  # type: ignore[attr-defined]
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -616,7 +616,23 @@ def test_head_with_a_body_is_hashed_like_a_get() -> None:
 
     app.seen = []  # type: ignore[attr-defined]
     messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", auto_tag(BODY))])
-    assert (messages[0]["status"], app.seen) == (304, ["HEAD"])  # type: ignore[attr-defined]
+    assert (messages[0]["status"], app.seen) == (304, ["HEAD", "GET"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("if_none_match", "status"), [('"md5"', 304), ('"other"', 200)])
+def test_a_conditional_head_carries_the_gets_tag(if_none_match: str, status: int) -> None:
+    """§9.3.2: a GET-only tagger (Django's ConditionalGetMiddleware) and a HEAD with a body."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-length", b"5")]
+        if scope["method"] == "GET":
+            headers.append((b"etag", b'"md5"'))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    messages = call(ConditionalMiddleware(app), "HEAD", [("If-None-Match", if_none_match)])
+    response = response_of(messages)
+    assert (response.status, response.header("etag"), response.body) == (status, '"md5"', b"")
 
 
 def test_head_412_keeps_its_content_length_without_a_body() -> None:

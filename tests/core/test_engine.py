@@ -137,13 +137,18 @@ def test_decompression_is_bounded_too() -> None:
     assert time.process_time() - started < 5  # generous: the bound is about work, not speed
 
 
-def test_head_fetches_the_get_only_when_conditional_and_bodiless() -> None:
+def test_a_conditional_head_without_a_tag_fetches_the_get() -> None:
+    """Its tag must be the GET's (§9.3.2): not hashed from the HEAD's own body, if any."""
     engine = Exchange("HEAD", Conditions(if_none_match='"x"'), ranges=False)
     assert engine.start(200, LENGTH) is HOLD
     assert engine.body(b"", more=False) is FETCH_GET
     with_body = Exchange("HEAD", Conditions(if_none_match='"x"'), ranges=False)
     with_body.start(200, LENGTH)
-    assert with_body.body(b"hello", more=False) == Release([("ETag", tag_of(b"hello"))], [b"hello"])
+    assert with_body.body(b"hel", more=True) is HOLD
+    assert with_body.body(b"lo", more=False) is FETCH_GET
+    empty = Exchange("HEAD", Conditions(if_none_match='"x"'), ranges=False)
+    empty.start(200, [("Content-Length", "0")])
+    assert empty.body(b"", more=False) == Release([], [])  # an empty representation: no tag
     unconditional = Exchange("HEAD", NO_CONDITIONS, ranges=False)
     assert unconditional.start(200, LENGTH) is FORWARD  # may omit the tag (§9.3.2)
 

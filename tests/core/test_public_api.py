@@ -200,6 +200,8 @@ EXACT = {
         "fill_for",
         "hidden_from_app",
         "judges_write",
+        "plain_request",
+        "plain_start",
         "scan_response",
         "write_needs_check",
     },

@@ -21,6 +21,7 @@ from tests.wsgi.support import (
     MODES,
     WRITE,
     App,
+    Environ,
     environ,
     serve,
     with_length,
@@ -298,13 +299,30 @@ def test_conditional_head_without_a_body_is_checked_against_the_gets_tag(mode: s
     assert app.closed == 5
 
 
-def test_conditional_head_with_a_body_is_hashed_like_a_get() -> None:
+def test_conditional_head_with_a_body_is_answered_from_the_get() -> None:
     app = untagged_app()  # sends its body for HEAD, as most ASGI frameworks do
     middleware = ConditionalMiddleware(app)
     tag = str(serve(middleware, environ("GET")).header("ETag"))
     response = serve(middleware, environ("HEAD", [("If-None-Match", tag)]))
     assert response.code == 304
-    assert app.methods == ["GET", "HEAD"]
+    assert app.methods == ["GET", "HEAD", "GET"]
+
+
+def get_only_tagger(environ: Environ, start_response: Any) -> list[bytes]:
+    """Tags its GETs only, and sends its body for HEAD too (Django's ConditionalGetMiddleware)."""
+    headers = [("Content-Type", "text/plain"), ("Content-Length", "5")]
+    if environ["REQUEST_METHOD"] == "GET":
+        headers.append(("ETag", '"md5"'))
+    start_response("200 OK", headers)
+    return [b"hello"]
+
+
+@pytest.mark.parametrize(("if_none_match", "status"), [('"md5"', 304), ('"other"', 200)])
+def test_a_conditional_head_carries_the_gets_tag(if_none_match: str, status: int) -> None:
+    """§9.3.2: hashing the HEAD's own body would give another tag than the GET's."""
+    middleware = ConditionalMiddleware(get_only_tagger)
+    response = serve(middleware, environ("HEAD", [("If-None-Match", if_none_match)]))
+    assert (response.code, response.header("ETag"), response.body) == (status, '"md5"', b"")
 
 
 def test_head_with_an_app_etag_gets_the_apps_own_iterable() -> None:
