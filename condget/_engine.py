@@ -525,14 +525,17 @@ def plain_start(
         return _NO_FIELDS  # R28: not condget's to change
     if options.auto_etag and fields.etag is None and method == "GET":
         return None  # perhaps held and hashed
-    if not options.ranges or status != 200:
+    if (
+        not options.ranges
+        or status != 200
+        or fields.accept_ranges is not None  # the application's word
+        or not _rangeable(fields)
+    ):
         return _NO_FIELDS
     length = _declared_length(fields.content_length)
     if length is None:
         return None  # a complete body may give the length
-    if length and fields.accept_ranges is None and _rangeable(fields):
-        return [_ACCEPT_RANGES]  # R51: a range of it would be served
-    return _NO_FIELDS
+    return [_ACCEPT_RANGES] if length else _NO_FIELDS  # R51: where a range would be served
 
 
 def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:

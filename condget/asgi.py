@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from condget import Conditions, Reply, Validators
 from condget.engine import (
@@ -43,6 +43,9 @@ from condget.engine import (
     exchange_for,
     hidden_from_app,
     judges_write,
+    plain_request,
+    plain_start,
+    scan_response,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
@@ -224,6 +227,20 @@ class ConditionalMiddleware:
         conditions = _conditions(scope["headers"])
         watch = self._observation.watch(scope, _path)
         store = self.store
+        if (
+            watch is None
+            and store is None
+            and self.validators is None
+            and plain_request(method, conditions)
+        ):
+            if not Exchange.needed(
+                method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
+            ):
+                await self.app(scope, receive, send)  # nothing condget could add
+            else:
+                # Judged at its start when it can be (condget.engine.plain_start).
+                await self._run(None, scope, receive, send, plain=(self, method, conditions))
+            return
         visiting = None
         if store is not None:
             visiting = visit(store, self.store_key, method, _key_request(scope))
@@ -314,16 +331,21 @@ class ConditionalMiddleware:
 
     async def _run(
         self,
-        engine: Exchange,
+        engine: Exchange | None,
         scope: Scope,
         receive: Receive,
         send: Send,
         *,
         for_head: bool = False,
         by_path: bool = False,
+        plain: _Plain | None = None,
     ) -> bool:
-        """Run the application through ``engine``; whether it asked for the GET (FETCH_GET)."""
-        responder = _Responder(engine, send, for_head=for_head)
+        """Run the application through ``engine``; whether it asked for the GET (FETCH_GET).
+
+        Without an engine, ``plain`` says which request it is: its start
+        decides whether it needs one.
+        """
+        responder = _Responder(engine, send, for_head=for_head, plain=plain)
         extensions = scope.get("extensions") or {}
         if by_path and _PATHSEND not in extensions:
             # Offer the application pathsend (ASGI extension), so that a file
@@ -340,7 +362,7 @@ class ConditionalMiddleware:
                 # The application stopped because condget told it to (its
                 # send raised): the response it owed has gone out whole.
                 return responder.fetch_get
-            released = engine.failed()
+            released = responder.failed()
             if released is not None:
                 # Without condget the server would already have what the
                 # application sent before failing: send it, so the client sees
@@ -348,7 +370,7 @@ class ConditionalMiddleware:
                 with contextlib.suppress(Exception):
                     await responder.release(released, more=True)
             raise
-        released = engine.failed()
+        released = responder.failed()
         if released is not None:
             # The application returned mid-body: send exactly what it sent.
             await responder.release(released, more=True)
@@ -441,14 +463,20 @@ def _stopped_by_condget(error: BaseException) -> bool:
     )
 
 
+# A plain request (condget.engine.plain_request): its middleware, method and conditions.
+_Plain: TypeAlias = tuple["ConditionalMiddleware", str, Conditions]
+
+
 class _Responder:
     """The ``send`` the application sees: its messages in, the engine's steps out."""
 
     __slots__ = (
         "_cut",
+        "_direct",
         "_engine",
         "_for_head",
         "_held",
+        "_plain",
         "_send",
         "_start",
         "fetch_get",
@@ -456,8 +484,12 @@ class _Responder:
         "stopped",
     )
 
-    def __init__(self, engine: Exchange, send: Send, *, for_head: bool) -> None:
-        self._engine = engine
+    def __init__(
+        self, engine: Exchange | None, send: Send, *, for_head: bool, plain: _Plain | None = None
+    ) -> None:
+        self._engine = engine  # None until a plain request's start needs one
+        self._plain = plain
+        self._direct = False  # a plain response the server has: all goes straight on
         self._send = send
         self._for_head = for_head  # a GET's response answering a HEAD
         # The body messages behind the engine's held bytes, sent as they came
@@ -470,8 +502,18 @@ class _Responder:
         self.sends_paths = False  # whether condget offered pathsend the server lacks
 
     async def __call__(self, message: Message) -> None:
+        if self._direct:
+            await self._send(message)
+            return
         kind = message["type"]
         engine = self._engine
+        if engine is None:
+            if kind != _START:
+                await self._send(message)  # an extension message before the start
+                return
+            engine = await self._start_plain(message)
+            if engine is None:
+                return
         if kind == _START:
             if self._for_head and message.get("trailers", False):
                 message = dict(message, trailers=False)  # HEAD has no content, so no trailers
@@ -517,6 +559,27 @@ class _Responder:
                     await self._send({"type": _BODY, "body": b""})  # HEAD: the end, no bytes
             else:
                 await self._carry(step, False)  # it ends the body, or is its trailers
+
+    async def _start_plain(self, message: Message) -> Exchange | None:
+        """A plain request's start: sent at once when it can be, else its engine."""
+        assert self._plain is not None
+        middleware, method, conditions = self._plain
+        headers = message.get("headers", [])
+        added = plain_start(middleware, method, message["status"], scan_response(headers))
+        if added is not None:
+            self._direct = True
+            if added:
+                message = dict(message, headers=[*headers, *_encoded(added)])
+            await self._send(message)
+            return None
+        engine = exchange_for(middleware, method, conditions)
+        assert engine is not None  # plain_start wants one only where one is needed
+        self._engine = engine
+        return engine
+
+    def failed(self) -> Release | None:
+        """The application raised or returned mid-body: what the engine held, to send."""
+        return None if self._engine is None else self._engine.failed()
 
     async def _send_partial_file(self, path: str, planned: PartialFile) -> None:
         """Send the 206 by reading each range from the file at its offset."""

@@ -241,6 +241,10 @@ class ConditionalMiddleware:
             and self.validators is None
             and plain_request(method, conditions)
         ):
+            if not Exchange.needed(
+                method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
+            ):
+                return self.app(environ, start_response)  # nothing condget could add
             return _Plain(self, environ, method, conditions, start_response).run()
         visiting = None
         if store is not None:
@@ -438,12 +442,8 @@ class _Plain:
             raise
         if self._direct:
             return body
-        response = self._response
-        if response is None:
-            # It starts with its first iteration: the engine must see it.
-            response = self._take_over()
-            if response is None:
-                return body
+        # Not started yet (it starts with its first iteration): the engine must see it.
+        response = self._response or self._take_over()
         return response.finish(body)
 
     def start_response(
@@ -463,14 +463,12 @@ class _Plain:
                     status, [*headers, *added] if added else headers, exc_info
                 )
             response = self._take_over()
-            assert response is not None  # plain_start wants one only where one is needed
         return response.start_response(status, headers, exc_info)
 
-    def _take_over(self) -> _Response | None:
+    def _take_over(self) -> _Response:
         middleware = self._middleware
         engine = exchange_for(middleware, self._method, self._conditions)
-        if engine is None:
-            return None
+        assert engine is not None  # a _Plain is made only where Exchange.needed
         self._response = _Response(
             middleware, self._environ, self._conditions, self._server_start, engine, None, None
         )

@@ -1,0 +1,102 @@
+"""plain_start: what a GET or HEAD without conditional fields goes out with, judged at its start.
+
+The middlewares skip the engine for such requests when ``plain_start`` can
+tell from the start alone; it must then say exactly what
+:meth:`Exchange.start` would release, or the two paths would disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from condget import Conditions
+from condget.engine import (
+    FORWARD,
+    Exchange,
+    Release,
+    plain_request,
+    plain_start,
+    scan_response,
+)
+
+
+class Options:
+    """The middleware options plain_start reads."""
+
+    def __init__(self, *, auto_etag: bool, ranges: bool) -> None:
+        self.auto_etag = auto_etag
+        self.ranges = ranges
+        self.max_buffer = 1024 * 1024
+        self.max_ranges = 100
+        self.check_writes = True
+        self.hide_conditions = True
+
+
+field_lines = st.lists(
+    st.sampled_from(
+        [
+            ("ETag", '"a"'),
+            ("etag", 'W/"b"'),
+            ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+            ("Content-Length", "5"),
+            ("Content-Length", "0"),
+            ("content-length", "x5"),
+            ("Content-Encoding", "gzip"),
+            ("Content-Encoding", "identity"),
+            ("Content-Range", "bytes 0-4/10"),
+            ("Accept-Ranges", "none"),
+            ("Accept-Ranges", "bytes"),
+            ("Content-Type", "text/plain"),
+        ]
+    ),
+    max_size=5,
+)
+
+
+@given(
+    method=st.sampled_from(["GET", "HEAD"]),
+    status=st.sampled_from([200, 201, 204, 206, 304, 404, 500]),
+    headers=field_lines,
+    auto_etag=st.booleans(),
+    ranges=st.booleans(),
+)
+def test_plain_start_says_what_the_engine_would_release(
+    method: str, status: int, headers: list[tuple[str, str]], auto_etag: bool, ranges: bool
+) -> None:
+    options: Any = Options(auto_etag=auto_etag, ranges=ranges)
+    added = plain_start(options, method, status, scan_response(headers))
+    steps = [
+        Exchange(method, Conditions(), auto_etag=auto_etag, ranges=ranges).start(
+            status, headers, complete=complete
+        )
+        for complete in (False, True)
+    ]
+    # None leaves the response to the engine, which is always right; fields
+    # must be the engine's own answer, whatever the body turns out to be.
+    if added is not None:
+        assert steps == [Release(added, []) if added else FORWARD] * 2
+
+
+def test_the_common_responses_need_no_engine() -> None:
+    options: Any = Options(auto_etag=True, ranges=True)
+    tagged = scan_response([("ETag", '"a"'), ("Content-Length", "5")])
+    assert plain_start(options, "GET", 200, tagged) == [("Accept-Ranges", "bytes")]
+    assert plain_start(options, "GET", 404, scan_response([])) == []
+    coded = scan_response([("ETag", '"a"'), ("Content-Encoding", "gzip")])
+    assert plain_start(options, "GET", 200, coded) == []  # never cut (R51)
+    unknown = scan_response([("ETag", '"a"')])
+    assert plain_start(options, "GET", 200, unknown) is None  # a complete body gives the length
+    untagged = scan_response([("Content-Length", "5")])
+    assert plain_start(options, "GET", 200, untagged) is None  # hashed for an auto-ETag
+    assert plain_start(options, "HEAD", 200, untagged) == [("Accept-Ranges", "bytes")]
+
+
+def test_only_a_get_or_head_without_any_field_is_plain() -> None:
+    assert plain_request("GET", Conditions())
+    assert plain_request("HEAD", Conditions())
+    assert not plain_request("PUT", Conditions())
+    assert not plain_request("GET", Conditions(range="bytes=0-1"))
+    assert not plain_request("GET", Conditions(if_none_match='"a"'))
