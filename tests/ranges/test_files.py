@@ -240,8 +240,9 @@ def test_asgi_a_server_with_pathsend_gets_the_path_for_a_full_file(data_file: Pa
     assert messages[1] == {"type": "http.response.pathsend", "path": str(data_file)}
 
 
-def test_wsgi_flask_send_file_with_its_own_ranges(tmp_path: Path) -> None:
-    """Werkzeug's range code seeks the wrapper it gets: condget's wrapper seeks too."""
+@pytest.mark.parametrize("hide_conditions", [True, False])
+def test_wsgi_flask_send_file_with_its_own_ranges(tmp_path: Path, hide_conditions: bool) -> None:
+    """Range hidden, condget cuts the 206; shown, Werkzeug seeks condget's wrapper to cut it."""
     from flask import Flask, send_file
 
     path = tmp_path / "data.bin"
@@ -252,7 +253,9 @@ def test_wsgi_flask_send_file_with_its_own_ranges(tmp_path: Path) -> None:
     def data() -> Any:
         return send_file(path)  # conditional=True: Werkzeug answers Range itself
 
-    app.wsgi_app = WSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = WSGIMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, hide_conditions=hide_conditions
+    )
     client = app.test_client()
     with client.get("/data.bin", headers={"Range": "bytes=5000-5009"}) as response:
         assert response.status_code == 206
