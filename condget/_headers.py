@@ -20,7 +20,7 @@ HeaderPairs = Iterable[tuple[str, str]]
 Headers = Mapping[str, str] | HeaderPairs
 """A mapping (case-insensitive names) or ``(name, value)`` pairs."""
 
-_FIELDS: Final = {
+_LOWER_CASE_FIELDS: Final = {
     "if-match": 0,
     "if-none-match": 1,
     "if-modified-since": 2,
@@ -28,6 +28,12 @@ _FIELDS: Final = {
     "if-range": 4,
     "range": 5,
 }
+# Each name in lower case and in its usual spelling, found without lower().
+_FIELDS: Final = {
+    **_LOWER_CASE_FIELDS,
+    **{name.title(): index for name, index in _LOWER_CASE_FIELDS.items()},
+}
+_FIELD_LENGTHS: Final = frozenset(len(name) for name in _FIELDS)
 
 
 def header_items(headers: Headers) -> HeaderPairs:
@@ -103,9 +109,15 @@ class Conditions(NamedTuple):
         found: list[str | None] | None = None
         repeated: dict[int, list[str]] | None = None
         for name, value in header_items(headers):
-            index = _FIELDS.get(name.lower())
-            if index is None:
+            # Most request fields (Host, Accept, User-Agent...) are told apart
+            # by their length alone, without lower-casing them.
+            if len(name) not in _FIELD_LENGTHS:
                 continue
+            index = _FIELDS.get(name)
+            if index is None:
+                index = _FIELDS.get(name.lower())
+                if index is None:
+                    continue
             if found is None:
                 found = [None, None, None, None, None, None]
             earlier = found[index]
