@@ -351,18 +351,18 @@ def check_before(
     return replace(reply, headers=[*reply.headers, *told]) if told else reply
 
 
+# Conditions' fields by name, in its order.
+_CONDITION_FIELDS: Final = (
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+)
+
 WRITE_CHECK_DROPPED: Final = frozenset(
-    {
-        "if-match",
-        "if-none-match",
-        "if-modified-since",
-        "if-unmodified-since",
-        "if-range",
-        "range",
-        "content-length",
-        "content-type",
-        "transfer-encoding",
-    }
+    {*_CONDITION_FIELDS, "content-length", "content-type", "transfer-encoding"}
 )
 """The request fields (lower-case) the GET behind :func:`check_write` leaves out.
 
@@ -402,15 +402,6 @@ class MiddlewareOptions(Protocol):
     hide_conditions: bool
 
 
-# Conditions' fields by name, in its order.
-_CONDITION_FIELDS: Final = (
-    "if-match",
-    "if-none-match",
-    "if-modified-since",
-    "if-unmodified-since",
-    "if-range",
-    "range",
-)
 _RANGE_FIELDS: Final = frozenset({"if-range", "range"})
 _NO_CONDITIONS: Final = Conditions()
 

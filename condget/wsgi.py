@@ -336,22 +336,8 @@ def _without(environ: WSGIEnvironment, hidden: tuple[str, ...]) -> WSGIEnvironme
     """
     copy = environ.copy()
     for name in hidden:
-        copy.pop(_ENVIRON_KEYS[name], None)
+        copy.pop("HTTP_" + name.upper().replace("-", "_"), None)
     return copy
-
-
-# The CGI spelling of each request field a middleware may hide.
-_ENVIRON_KEYS: Final = {
-    name: "HTTP_" + name.upper().replace("-", "_")
-    for name in (
-        "if-match",
-        "if-none-match",
-        "if-modified-since",
-        "if-unmodified-since",
-        "if-range",
-        "range",
-    )
-}
 
 
 def _discard(data: bytes) -> None:
