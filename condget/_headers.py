@@ -170,8 +170,12 @@ _RESPONSE_NAMES: Final = (
     "accept-ranges",
 )
 _CACHE_CONTROL: Final = 6
+# Lower case (ASGI's bytes too) and the usual spellings (ETag, Content-Length),
+# found without lower().
 _RESPONSE_INDEX: Final[dict[str | bytes, int]] = {
     **{name: index for index, name in enumerate(_RESPONSE_NAMES)},
+    **{name.title(): index for index, name in enumerate(_RESPONSE_NAMES)},
+    "ETag": 0,
     **{name.encode("ascii"): index for index, name in enumerate(_RESPONSE_NAMES)},
 }
 # A name of another length cannot be one of ours: most fields are passed

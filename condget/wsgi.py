@@ -71,13 +71,18 @@ def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
     if hidden is not None:
         return hidden
     get = environ.get
-    return Conditions(
-        if_match=get("HTTP_IF_MATCH"),
-        if_none_match=get("HTTP_IF_NONE_MATCH"),
-        if_modified_since=get("HTTP_IF_MODIFIED_SINCE"),
-        if_unmodified_since=get("HTTP_IF_UNMODIFIED_SINCE"),
-        if_range=get("HTTP_IF_RANGE"),
-        range=get("HTTP_RANGE"),
+    # Built as the tuple it is: keyword arguments cost a NamedTuple several
+    # times more, on every request.
+    return tuple.__new__(
+        Conditions,
+        (
+            get("HTTP_IF_MATCH"),
+            get("HTTP_IF_NONE_MATCH"),
+            get("HTTP_IF_MODIFIED_SINCE"),
+            get("HTTP_IF_UNMODIFIED_SINCE"),
+            get("HTTP_IF_RANGE"),
+            get("HTTP_RANGE"),
+        ),
     )
 
 
