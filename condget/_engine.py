@@ -443,9 +443,11 @@ def hidden_from_app(
         return ()
     ranges = options.ranges
     return tuple(
-        name
-        for name, value in zip(_CONDITION_FIELDS, conditions, strict=True)
-        if value is not None and (ranges or name not in _RANGE_FIELDS)
+        [
+            name
+            for name, value in zip(_CONDITION_FIELDS, conditions)  # noqa: B905 (both six long)
+            if value is not None and (ranges or name not in _RANGE_FIELDS)
+        ]
     )
 
 
@@ -1242,10 +1244,10 @@ def _declared_length(value: str | None) -> int | None:
 
 
 def _as_text(headers: Fields) -> list[tuple[str, str]]:
-    text: list[tuple[str, str]] = []
-    for name, value in headers:
-        if isinstance(name, str) and isinstance(value, str):
-            text.append((name, value))
-        else:
-            text.append((cast(bytes, name).decode("latin-1"), cast(bytes, value).decode("latin-1")))
-    return text
+    # ASGI's bytes, WSGI's text: one comprehension, no call per field.
+    return [
+        (name, value)
+        if isinstance(name, str) and isinstance(value, str)
+        else (cast(bytes, name).decode("latin-1"), cast(bytes, value).decode("latin-1"))
+        for name, value in headers
+    ]
