@@ -504,18 +504,17 @@ def plain_request(method: str, conditions: Conditions) -> bool:
 
 def plain_start(
     options: MiddlewareOptions, method: str, status: int, fields: ResponseFields
-) -> list[tuple[str, str]] | None:
+) -> tuple[tuple[str, str], ...] | None:
     """The fields a :func:`plain_request`'s response goes out with at its start, or ``None``.
 
     ``None`` means the start alone cannot tell: an :class:`Exchange` must
-    take the response (it may hold the body for an auto-ETag, or learn the
-    length that decides ``Accept-Ranges`` from a body known to be complete).
-    Otherwise the response goes out at once, with the returned fields added:
-    exactly what :meth:`Exchange.start` would release for it (a property the
-    tests hold the two to).
+    take the response (it may hold the body for an auto-ETag). Otherwise the
+    response goes out at once, with the returned fields added: exactly what
+    :meth:`Exchange.start` would release for it (a property the tests hold
+    the two to).
     """
     if not _eligible(status):
-        return _NO_FIELDS  # R28: not condget's to change
+        return ()  # R28: not condget's to change
     if options.auto_etag and fields.etag is None and method == "GET":
         return None  # perhaps held and hashed
     if (
@@ -524,11 +523,10 @@ def plain_start(
         or fields.accept_ranges is not None  # the application's word
         or not _rangeable(fields)
     ):
-        return _NO_FIELDS
+        return ()
+    # Without a declared length nothing here learns one: no Accept-Ranges.
     length = _declared_length(fields.content_length)
-    if length is None:
-        return None  # a complete body may give the length
-    return [_ACCEPT_RANGES] if length else _NO_FIELDS  # R51: where a range would be served
+    return (_ACCEPT_RANGES,) if length else ()  # R51: where a range would be served
 
 
 def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:
@@ -894,6 +892,7 @@ class Exchange:
             # carry validators the HEAD's lacks (Django's
             # ConditionalGetMiddleware tags GETs only), and a HEAD answered
             # 304 or 200 with another tag than the GET's misleads a cache.
+            self._hold(chunk)  # sent as it came if the engine gives up, or the app fails
             if more:
                 return HOLD
             if self._body_bytes or self._declared:

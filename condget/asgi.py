@@ -94,9 +94,9 @@ class ConditionalMiddleware:
         auto_etag: Give a 2xx GET response that has no ``ETag`` a weak tag
             hashed from its body (:class:`condget.engine.AutoETag`), held in
             memory up to ``max_buffer`` bytes. HEAD runs as HEAD; a
-            conditional HEAD whose response has no validators is checked
-            against the tag its body gives, or, when the application sent
-            none (it may, §9.3.2), against the tag of the GET's body.
+            conditional HEAD whose response has no ``ETag`` (and a body of
+            at most ``max_buffer`` bytes) is answered from a GET of the same
+            target, whose answer and tag it gets (RFC 9110 §9.3.2).
         max_buffer: The most body bytes held to compute an auto-ETag (the
             same unit as the WSGI middleware's). A larger body is streamed
             unchanged and untagged, from the moment the limit is passed.
@@ -224,7 +224,10 @@ class ConditionalMiddleware:
             await self.app(scope, receive, send)
             return
         method: str = scope["method"]
-        conditions = _conditions(scope["headers"])
+        # Behind another condget middleware that hid them: the conditions as they came.
+        conditions: Conditions | None = scope.get(HIDDEN_CONDITIONS)
+        if conditions is None:
+            conditions = _conditions(scope["headers"])
         watch = self._observation.watch(scope, _path)
         store = self.store
         if (
@@ -273,11 +276,10 @@ class ConditionalMiddleware:
         if engine is None:
             await self.app(scope, receive, send)
             return
-        # A file body that is answered 304 or cut to a range should come by
-        # path, so that it is closed unread or sought, never read up to.
-        by_path = method == "GET" and (
-            conditions.decisive or (conditions.range is not None and self.ranges)
-        )
+        # A range of a file should come by path, to be sought, never read up
+        # to (§14.2). Only then: a body by path passes a compressor inside
+        # (Starlette's GZipMiddleware) uncompressed.
+        by_path = method == "GET" and conditions.range is not None and self.ranges
         try:
             fetch_get = await self._run(engine, scope, receive, send, by_path=by_path)
         finally:
@@ -349,10 +351,9 @@ class ConditionalMiddleware:
         extensions = scope.get("extensions") or {}
         if by_path and _PATHSEND not in extensions:
             # Offer the application pathsend (ASGI extension), so that a file
-            # (Starlette's FileResponse) comes by path: closed unread after a
-            # 304 or 412, and a range of it sought, not read up to (§14.2).
-            # condget reads the file itself when the server cannot take the
-            # path.
+            # (Starlette's FileResponse) comes by path and a range of it is
+            # sought, not read up to (§14.2). condget reads the file itself
+            # when the server cannot take the path.
             scope = dict(scope, extensions={**extensions, _PATHSEND: {}})
             responder.sends_paths = True
         try:

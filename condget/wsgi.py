@@ -109,9 +109,9 @@ class ConditionalMiddleware:
             computed from its body (see :class:`condget.engine.AutoETag`).
             The body is held back while it is hashed, so only bodies of at
             most ``max_buffer`` bytes are tagged. HEAD runs as HEAD: only a
-            conditional HEAD whose response has no validators and no body
-            costs a GET of the same target, to be checked against the tag
-            the GET would carry (RFC 9110 §9.3.2).
+            conditional HEAD whose response has no ``ETag`` (and a body of
+            at most ``max_buffer`` bytes, declared or sent) costs a GET of
+            the same target, whose answer and tag it gets (RFC 9110 §9.3.2).
         max_buffer: The most body bytes held back per request for
             ``auto_etag``. A longer body is sent as it arrives, without a tag,
             in constant extra memory.
@@ -441,20 +441,21 @@ class _Plain:
         self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
     ) -> _Write:
         response = self._response
-        if response is None:
-            if self._direct:
-                # A restart (PEP 3333 exc_info) of what the server has: the server's to judge.
-                return self._server_start(status, headers, exc_info)
+        if response is not None:
+            return response.start_response(status, headers, exc_info)
+        if not self._direct:
             added = plain_start(
                 self._middleware, self._method, _status_code(status), scan_response(headers)
             )
-            if added is not None:
-                self._direct = True
-                return self._server_start(
-                    status, [*headers, *added] if added else headers, exc_info
-                )
-            response = self._take_over()
-        return response.start_response(status, headers, exc_info)
+            if added is None:
+                return self._take_over().start_response(status, headers, exc_info)
+            self._direct = True
+            if added:
+                headers = [*headers, *added]
+        # Else a restart (PEP 3333 exc_info) of what the server has: the server's to judge.
+        if exc_info is None:
+            return self._server_start(status, headers)
+        return self._server_start(status, headers, exc_info)
 
     def _take_over(self) -> _Response:
         middleware = self._middleware

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from condget import Conditions
+from condget import Conditions, Validators
 from condget.asgi import ConditionalMiddleware
 from condget.engine import HIDDEN_CONDITIONS
 from tests.asgi.support import Message, call, response_of, scope
@@ -145,10 +146,10 @@ def test_starlettes_412_is_condgets_without_the_file(site: Path, path: str) -> N
     assert answer.header("content-disposition") is None
 
 
-def test_a_file_answered_304_is_never_read(site: Path) -> None:
-    """Without the server's pathsend, condget offers it: a 304's file is closed unread."""
+def run_recorded(inner: Any, request: dict[str, Any]) -> tuple[list[Message], list[Message]]:
+    """Run ``inner`` behind condget: what the application sent, and what the server got."""
     sent_by_app: list[Message] = []
-    inner = starlette_app(site, wrapped=False)
+    sent: list[Message] = []
 
     async def recorder(scope: dict[str, Any], receive: Any, send: Any) -> None:
         async def recording_send(message: Message) -> None:
@@ -157,12 +158,6 @@ def test_a_file_answered_304_is_never_read(site: Path) -> None:
 
         await inner(scope, receive, recording_send)
 
-    etag = response_of(call(starlette_app(site), "GET", path="/report")).header("etag")
-    assert etag is not None
-    request = scope("GET", [("If-None-Match", etag)], "/report")
-    request["extensions"] = {}  # a server without pathsend (uvicorn)
-    sent: list[Message] = []
-
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -170,8 +165,48 @@ def test_a_file_answered_304_is_never_read(site: Path) -> None:
         sent.append(message)
 
     asyncio.run(ConditionalMiddleware(recorder)(request, receive, send))
+    return sent_by_app, sent
+
+
+def test_a_file_answered_304_by_a_pathsend_server_is_never_read(site: Path) -> None:
+    """With the server's pathsend, a FileResponse sends its path: dropped unread on a 304."""
+    etag = response_of(call(starlette_app(site), "GET", path="/report")).header("etag")
+    assert etag is not None
+    request = scope("GET", [("If-None-Match", etag)], "/report")  # pathsend offered
+    sent_by_app, sent = run_recorded(starlette_app(site, wrapped=False), request)
     assert response_of(sent).status == 304
     assert [message["type"] for message in sent_by_app] == [
         "http.response.start",
         "http.response.pathsend",
     ]
+
+
+def test_a_conditional_get_keeps_its_compression(site: Path) -> None:
+    """condget offers pathsend only for a Range: a compressor inside passes a path uncompressed."""
+    (site / "app.css").write_text("body { color: black; }\n" * 500)
+
+    async def css(request: Any) -> FileResponse:
+        return FileResponse(site / "app.css")
+
+    inner = Starlette(routes=[Route("/app.css", css)])
+    inner.add_middleware(GZipMiddleware)
+    request = scope("GET", [("Accept-Encoding", "gzip"), ("If-None-Match", '"old"')], "/app.css")
+    request["extensions"] = {}  # a server without pathsend (uvicorn)
+    _, sent = run_recorded(inner, request)
+    response = response_of(sent)
+    assert (response.status, response.header("content-encoding")) == (200, "gzip")
+    assert len(response.body) < 1000
+
+
+def test_nested_middlewares_read_the_conditions_kept_in_the_scope() -> None:
+    """An inner condget behind an outer one answers from its hook before its app runs."""
+    runs: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        runs.append(scope["method"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    inner = ConditionalMiddleware(app, validators=lambda scope: Validators('"v1"'))
+    messages = call(ConditionalMiddleware(inner), "GET", [("If-None-Match", '"v1"')])
+    assert (response_of(messages).status, runs) == (304, [])

@@ -731,3 +731,12 @@ def test_a_lazy_start_with_an_empty_body_can_still_get_a_304() -> None:
     app = App(headers=[("ETag", ETAG)], chunks=(), mode=LAZY)
     response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
     assert (response.code, app.closed) == (304, 1)
+
+
+def test_a_conditional_head_given_up_on_goes_out_as_the_app_sent_it() -> None:
+    """Held for the GET's tag, then over max_buffer: every chunk reaches the server."""
+    app = App(headers=[("Content-Type", "text/plain")], chunks=(b"a" * 600, b"b" * 600))
+    env = environ("HEAD", [("If-None-Match", '"x"')])
+    response = serve(ConditionalMiddleware(app, max_buffer=1000), env)
+    assert (response.code, response.body) == (200, b"a" * 600 + b"b" * 600)
+    assert app.methods == ["HEAD"]
