@@ -677,7 +677,17 @@ def test_written_bytes_reach_the_server_before_the_apps_exception() -> None:
     assert received == [b"written"]
 
 
-def test_exc_info_after_the_server_has_the_response_goes_to_the_server() -> None:
+# A plain GET (no engine) and a conditional one (the engine forwards at the start).
+PLAIN_AND_CONDITIONAL = [
+    pytest.param([], id="plain"),
+    pytest.param([("If-None-Match", '"other"')], id="conditional"),
+]
+
+
+@pytest.mark.parametrize("fields", PLAIN_AND_CONDITIONAL)
+def test_exc_info_after_the_server_has_the_response_goes_to_the_server(
+    fields: list[tuple[str, str]],
+) -> None:
     calls: list[Any] = []
 
     def app(environ: Any, start_response: Any) -> Any:
@@ -693,7 +703,7 @@ def test_exc_info_after_the_server_has_the_response_goes_to_the_server() -> None
         calls.append((status, exc_info is not None))
         return lambda data: None
 
-    ConditionalMiddleware(app)(environ("GET"), server_start)
+    ConditionalMiddleware(app)(environ("GET", fields), server_start)
     assert calls == [("200 OK", False), ("500 Oops", True)]
 
 
@@ -709,7 +719,10 @@ def test_the_get_answering_a_head_is_read_to_its_end_past_max_buffer() -> None:
     assert app.read == 3  # drained, as a server would, never sent
 
 
-def test_a_second_start_without_exc_info_goes_to_the_server_once_it_has_the_response() -> None:
+@pytest.mark.parametrize("fields", PLAIN_AND_CONDITIONAL)
+def test_a_second_start_without_exc_info_goes_to_the_server_once_it_has_the_response(
+    fields: list[tuple[str, str]],
+) -> None:
     def app(environ: Any, start_response: Any) -> Any:
         start_response("200 OK", [("ETag", ETAG)])(b"partial")
         start_response("500 Oops", [])
@@ -724,7 +737,7 @@ def test_a_second_start_without_exc_info_goes_to_the_server_once_it_has_the_resp
         return lambda data: None
 
     with pytest.raises(AssertionError, match="twice"):
-        ConditionalMiddleware(app)(environ("GET"), server_start)
+        ConditionalMiddleware(app)(environ("GET", fields), server_start)
 
 
 def test_a_lazy_start_with_an_empty_body_can_still_get_a_304() -> None:
