@@ -10,7 +10,7 @@ from ._dates import MAX_SECONDS, MIN_SECONDS, Timestamp, parse_http_date_seconds
 from ._errors import InvalidValidatorError
 from ._etag import ETag, _Any, check_list, list_has_member
 from ._headers import Conditions, Headers
-from ._model import Decision, ETagLike, Outcome, Precondition
+from ._model import Decision, ETagLike, Outcome, Precondition, response_etag
 
 __all__ = ["evaluate"]
 
@@ -116,7 +116,9 @@ def evaluate(
     # The application's values are checked first, whatever the request: a
     # bad one fails on every request, not only on those that consult it.
     if isinstance(etag, str):
-        etag = ETag.parse(etag)
+        # The application's few tags are parsed once (a bounded cache); a bad
+        # one is parsed again, to raise.
+        etag = response_etag(etag) or ETag.parse(etag)
     elif etag is not None and not isinstance(etag, ETag):
         raise InvalidValidatorError(f"not an entity-tag: {etag!r}")
     if last_modified is not None and not (
