@@ -34,7 +34,7 @@ import enum
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Final, Protocol, TypeAlias, cast
+from typing import Final, Literal, Protocol, TypeAlias, cast
 
 from ._autoetag import AutoETag, refusal
 from ._errors import CondgetError
@@ -99,6 +99,7 @@ class _Signal(enum.Enum):
     IGNORE = "ignore"
     DROP = "drop"
     FETCH_GET = "fetch-get"
+    CHECK_WRITE = "check-write"
 
 
 FORWARD: Final = _Signal.FORWARD
@@ -111,6 +112,8 @@ DROP: Final = _Signal.DROP
 """The response answers a HEAD: send none of its body, keep the protocol's framing."""
 FETCH_GET: Final = _Signal.FETCH_GET
 """Run the application as GET to learn the tag a conditional HEAD is checked against."""
+CHECK_WRITE: Final = _Signal.CHECK_WRITE
+"""Before dispatch: the write is judged by a GET of its target (:func:`check_write`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +403,113 @@ class MiddlewareOptions(Protocol):
     max_ranges: int
     check_writes: bool
     hide_conditions: bool
+    require_precondition: bool
+
+    # Read only: their types are the protocol's own (a hook of the environ or
+    # of the scope); what matters here is whether there is one.
+    @property
+    def validators(self) -> object: ...  # pragma: no cover (a protocol)
+    @property
+    def store(self) -> object: ...  # pragma: no cover (a protocol)
+
+
+class Handling(enum.Enum):
+    """How a middleware handles a request (:func:`handling_for`)."""
+
+    UNTOUCHED = "untouched"
+    """Straight to the application: condget has nothing to add to its response."""
+    AT_START = "at-start"
+    """A :func:`plain_request`: judged at its start (:func:`plain_start`); an engine if need be."""
+    FULL = "full"
+    """The hook, the store, the write check (:func:`answer_before`), then an engine."""
+
+
+def handling_for(
+    options: MiddlewareOptions, method: str, conditions: Conditions, watch: Watch | None
+) -> Handling:
+    """Which way a middleware takes with a request: decided once, for both protocols.
+
+    Only a request nobody watches (no observer, no decision header, no DEBUG
+    log), through a middleware without a hook or a store, can skip the full
+    way: those need the engine's events.
+    """
+    if (
+        watch is not None
+        or options.validators is not None
+        or options.store is not None
+        or not plain_request(method, conditions)
+    ):
+        return Handling.FULL
+    if not Exchange.needed(method, conditions, auto_etag=options.auto_etag, ranges=options.ranges):
+        return Handling.UNTOUCHED
+    return Handling.AT_START
+
+
+class StoreCheck(Protocol):
+    """A validator store's look at a request before dispatch (``condget.store.Visit``)."""
+
+    @property
+    def passed(self) -> bool:
+        """Whether stored validators were found and the request passed them."""
+        ...  # pragma: no cover (a protocol)
+
+    def check(self, conditions: Conditions, *, watch: Watch | None = None) -> Reply | None:
+        """The reply the stored validators give, or ``None``."""
+        ...  # pragma: no cover (a protocol)
+
+
+def answer_before(
+    options: MiddlewareOptions,
+    method: str,
+    conditions: Conditions,
+    found: Validators | None,
+    visiting: StoreCheck | None,
+    *,
+    watch: Watch | None = None,
+) -> Reply | Literal[_Signal.CHECK_WRITE] | None:
+    """The answer before dispatch: a reply, :data:`CHECK_WRITE`, or ``None`` to run the application.
+
+    The hook's validators (``found``) decide first (:func:`check_before`);
+    without them, the store's (``visiting``); a write that neither could
+    judge and that carries a precondition is judged by a GET of its target
+    when ``check_writes`` says so (:func:`judges_write`): the adapter sends
+    that GET and hands its start to :func:`check_write`.
+    """
+    if found is not None:
+        return check_before(
+            method,
+            conditions,
+            found,
+            require_precondition=options.require_precondition,
+            watch=watch,
+        )
+    reply = None if visiting is None else visiting.check(conditions, watch=watch)
+    if (
+        reply is None
+        and (visiting is None or not visiting.passed)
+        and judges_write(options, method, conditions)
+    ):
+        return CHECK_WRITE
+    return reply
+
+
+def seeks_ranges(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:
+    """Whether a file body should come seekable: a GET with Range that condget serves.
+
+    Then a range of the file is sought, never read up to (§14.2): WSGI gives
+    the application condget's own ``wsgi.file_wrapper``, ASGI offers
+    ``pathsend``. Only then: a body by path passes a compressor inside the
+    application uncompressed.
+    """
+    return method == "GET" and conditions.range is not None and options.ranges
+
+
+FETCH_GET_DROPPED: Final = frozenset({"range", "if-range"})
+"""The request fields (lower-case) the GET answering a HEAD (:data:`FETCH_GET`) leaves out.
+
+Range is defined only for GET (R42): the GET asked for on a HEAD's behalf
+must not turn the answer into a 206.
+"""
 
 
 _RANGE_FIELDS: Final = frozenset({"if-range", "range"})

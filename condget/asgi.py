@@ -20,32 +20,35 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
 from typing import Any, Final, TypeAlias
 
 from condget import Conditions, Reply, Validators
 from condget.engine import (
+    CHECK_WRITE,
     DROP,
     FETCH_GET,
+    FETCH_GET_DROPPED,
     FORWARD,
     HIDDEN_CONDITIONS,
     IGNORE,
     WRITE_CHECK_DROPPED,
     Emit,
     Exchange,
+    Handling,
     Partial,
     PartialFile,
     Release,
     Step,
-    check_before,
+    answer_before,
     check_options,
     check_write,
     exchange_for,
+    handling_for,
     hidden_from_app,
-    judges_write,
-    plain_request,
     plain_start,
     scan_response,
+    seeks_ranges,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
@@ -229,57 +232,34 @@ class ConditionalMiddleware:
         if conditions is None:
             conditions = _conditions(scope["headers"])
         watch = self._observation.watch(scope, _path)
-        store = self.store
-        if (
-            watch is None
-            and store is None
-            and self.validators is None
-            and plain_request(method, conditions)
-        ):
-            if not Exchange.needed(
-                method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
-            ):
-                await self.app(scope, receive, send)  # nothing condget could add
-            else:
-                # Judged at its start when it can be (condget.engine.plain_start).
-                await self._run(None, scope, receive, send, plain=(self, method, conditions))
+        handling = handling_for(self, method, conditions, watch)
+        if handling is _UNTOUCHED:
+            await self.app(scope, receive, send)
             return
+        if handling is _AT_START:
+            await self._run(None, scope, receive, send, plain=(self, method, conditions))
+            return
+        store = self.store
         visiting = None
         if store is not None:
             visiting = visit(store, self.store_key, method, _key_request(scope))
         settled = None if visiting is None else visiting.settled
         found = None if self.validators is None else await _validators(self.validators, scope)
-        if found is not None:
-            reply = check_before(
-                method,
-                conditions,
-                found,
-                require_precondition=self.require_precondition,
-                watch=watch,
-            )
-        else:
-            reply = None if visiting is None else visiting.check(conditions, watch=watch)
-            if (
-                reply is None
-                and (visiting is None or not visiting.passed)
-                and judges_write(self, method, conditions)
-            ):
-                reply = await self._check_write(scope, method, conditions, watch)
+        reply = answer_before(self, method, conditions, found, visiting, watch=watch)
+        if reply is CHECK_WRITE:
+            reply = await self._check_write(scope, method, conditions, watch)
         if reply is not None:
             await _send_reply(send, reply)
             return
         hidden = hidden_from_app(self, method, conditions)
         if hidden:
-            scope = _without(scope, hidden)
+            scope = _without(scope, {name.encode("ascii") for name in hidden})
             scope[HIDDEN_CONDITIONS] = conditions
         engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
         if engine is None:
             await self.app(scope, receive, send)
             return
-        # A range of a file should come by path, to be sought, never read up
-        # to (§14.2). Only then: a body by path passes a compressor inside
-        # (Starlette's GZipMiddleware) uncompressed.
-        by_path = method == "GET" and conditions.range is not None and self.ranges
+        by_path = seeks_ranges(self, method, conditions)
         try:
             fetch_get = await self._run(engine, scope, receive, send, by_path=by_path)
         finally:
@@ -288,11 +268,8 @@ class ConditionalMiddleware:
                 # task): the store forgets the target once more when it is over.
                 visiting.finished()
         if fetch_get:
-            # A conditional HEAD without its body: the GET's body gives the tag
-            # (§9.3.2). Range is defined only for GET (R42): the GET asked for
-            # on HEAD's behalf must not turn the answer into a 206.
-            headers = [pair for pair in scope["headers"] if pair[0] not in (b"range", b"if-range")]
-            get = dict(scope, method="GET", headers=headers)
+            # A conditional HEAD without a tag: the GET gives it (§9.3.2).
+            get = _without(scope, _NOT_FOR_THE_HEAD, method="GET")
             engine = exchange_for(
                 self, method, conditions, fetched_for_head=True, watch=watch, settled=settled
             )
@@ -303,8 +280,7 @@ class ConditionalMiddleware:
         self, scope: Scope, method: str, conditions: Conditions, watch: Watch | None
     ) -> Reply | None:
         """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
-        headers = [pair for pair in scope["headers"] if pair[0] not in _NOT_FOR_THE_GET]
-        probe = dict(scope, method="GET", headers=headers)
+        probe = _without(scope, _NOT_FOR_THE_GET, method="GET")
         starts: list[Message] = []
         requested = False
 
@@ -378,13 +354,18 @@ class ConditionalMiddleware:
         return responder.fetch_get
 
 
+# Read per request: names, not attribute lookups on the enum.
+_UNTOUCHED: Final = Handling.UNTOUCHED
+_AT_START: Final = Handling.AT_START
+
 _NOT_FOR_THE_GET: Final = frozenset(name.encode("ascii") for name in WRITE_CHECK_DROPPED)
+_NOT_FOR_THE_HEAD: Final = frozenset(name.encode("ascii") for name in FETCH_GET_DROPPED)
 
 
-def _without(scope: Scope, hidden: tuple[str, ...]) -> Scope:
-    """A copy of ``scope`` without the ``hidden`` request fields (names are lower-case in ASGI)."""
-    names = {name.encode("ascii") for name in hidden}
-    return dict(scope, headers=[pair for pair in scope["headers"] if pair[0] not in names])
+def _without(scope: Scope, names: Collection[bytes], **changes: Any) -> Scope:
+    """A copy of ``scope`` without the request fields ``names`` (lower-case, as in ASGI)."""
+    headers = [pair for pair in scope["headers"] if pair[0] not in names]
+    return dict(scope, headers=headers, **changes)
 
 
 def _path(scope: Scope) -> str:

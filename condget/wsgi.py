@@ -21,27 +21,30 @@ from wsgiref.util import FileWrapper
 
 from condget import Conditions, Reply, Validators
 from condget.engine import (
+    CHECK_WRITE,
     FETCH_GET,
+    FETCH_GET_DROPPED,
     FORWARD,
     HIDDEN_CONDITIONS,
     HOLD,
     WRITE_CHECK_DROPPED,
     Emit,
     Exchange,
+    Handling,
     Partial,
     PartialFile,
     Release,
     Settled,
     Step,
-    check_before,
+    answer_before,
     check_options,
     check_write,
     exchange_for,
+    handling_for,
     hidden_from_app,
-    judges_write,
-    plain_request,
     plain_start,
     scan_response,
+    seeks_ranges,
 )
 from condget.observe import Observation, Observer, Watch
 from condget.ranges import MAX_RANGES
@@ -239,44 +242,25 @@ class ConditionalMiddleware:
         method = environ["REQUEST_METHOD"]
         conditions = conditions_from_environ(environ)
         watch = self._observation.watch(environ, _path)
-        store = self.store
-        if (
-            watch is None
-            and store is None
-            and self.validators is None
-            and plain_request(method, conditions)
-        ):
-            if not Exchange.needed(
-                method, conditions, auto_etag=self.auto_etag, ranges=self.ranges
-            ):
-                return self.app(environ, start_response)  # nothing condget could add
+        handling = handling_for(self, method, conditions, watch)
+        if handling is _UNTOUCHED:
+            return self.app(environ, start_response)
+        if handling is _AT_START:
             return _Plain(self, environ, method, conditions, start_response).run()
+        store = self.store
         visiting = None
         if store is not None:
             visiting = visit(store, self.store_key, method, _key_request(environ))
         settled = None if visiting is None else visiting.settled
         found = None if self.validators is None else self.validators(environ)
-        if found is not None:
-            reply = check_before(
-                method,
-                conditions,
-                found,
-                require_precondition=self.require_precondition,
-                watch=watch,
-            )
-        else:
-            reply = None if visiting is None else visiting.check(conditions, watch=watch)
-            if (
-                reply is None
-                and (visiting is None or not visiting.passed)
-                and judges_write(self, method, conditions)
-            ):
-                reply = self._check_write(environ, method, conditions, watch)
+        reply = answer_before(self, method, conditions, found, visiting, watch=watch)
+        if reply is CHECK_WRITE:
+            reply = self._check_write(environ, method, conditions, watch)
         if reply is not None:
             return _send(reply, start_response)
         hidden = hidden_from_app(self, method, conditions)
         if hidden:
-            environ = _without(environ, hidden)
+            environ = _without(environ, [_environ_key(name) for name in hidden])
             environ[HIDDEN_CONDITIONS] = conditions
         engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
         if engine is None:
@@ -298,7 +282,7 @@ class ConditionalMiddleware:
         watch: Watch | None,
     ) -> Reply | None:
         """A write's 412, judged by a GET of its target (``check_writes``), or ``None``."""
-        probe = {name: value for name, value in environ.items() if name not in _NOT_FOR_THE_GET}
+        probe = _without(environ, _NOT_FOR_THE_GET)
         probe["REQUEST_METHOD"] = "GET"
         probe["wsgi.input"] = io.BytesIO()
         started: list[tuple[str, list[tuple[str, str]]]] = []
@@ -325,23 +309,33 @@ class ConditionalMiddleware:
         return check_write(method, conditions, _status_code(status), headers, watch=watch)
 
 
+# Read per request: names, not attribute lookups on the enum.
+_UNTOUCHED: Final = Handling.UNTOUCHED
+_AT_START: Final = Handling.AT_START
+
+
+def _environ_key(name: str) -> str:
+    """The CGI spelling of a request field's name (PEP 3333)."""
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
 # The environ keys of WRITE_CHECK_DROPPED (CGI spells two of them without HTTP_).
 _NOT_FOR_THE_GET: Final = frozenset(
-    {"HTTP_" + name.upper().replace("-", "_") for name in WRITE_CHECK_DROPPED}
-    | {"CONTENT_LENGTH", "CONTENT_TYPE"}
+    {_environ_key(name) for name in WRITE_CHECK_DROPPED} | {"CONTENT_LENGTH", "CONTENT_TYPE"}
 )
+_NOT_FOR_THE_HEAD: Final = frozenset(_environ_key(name) for name in FETCH_GET_DROPPED)
 
 
-def _without(environ: WSGIEnvironment, hidden: tuple[str, ...]) -> WSGIEnvironment:
-    """A copy of ``environ`` without the ``hidden`` request fields.
+def _without(environ: WSGIEnvironment, keys: Iterable[str]) -> WSGIEnvironment:
+    """A copy of ``environ`` without ``keys``.
 
     A copy, not the server's dict changed in place: what runs around the
     middleware (a server's access log, an outer middleware) still sees the
     request as it came.
     """
     copy = environ.copy()
-    for name in hidden:
-        copy.pop("HTTP_" + name.upper().replace("-", "_"), None)
+    for key in keys:
+        copy.pop(key, None)
     return copy
 
 
@@ -357,7 +351,7 @@ def _key_request(environ: WSGIEnvironment) -> KeyRequest:
     # The public target as the application routes on it: PEP 3333's decoded
     # path, its octets carried in latin-1, encoded again (docs/fleets.md).
     def header(name: str) -> str | None:
-        value: str | None = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        value: str | None = environ.get(_environ_key(name))
         return value
 
     return KeyRequest(
@@ -520,7 +514,7 @@ class _Response:
     def run(self) -> Iterable[bytes]:
         environ = self._environ
         server_wrapper = None
-        ranged = self._conditions.range is not None and self._middleware.ranges
+        ranged = seeks_ranges(self._middleware, environ["REQUEST_METHOD"], self._conditions)
         if ranged:
             # A file handed over through wsgi.file_wrapper can be read by
             # offset: a range is then sought, never read up to (§14.2).
@@ -658,11 +652,8 @@ class _Response:
         """Answer a conditional HEAD from the GET of the same target (FETCH_GET)."""
         self.close_body()
         middleware = self._middleware
-        environ = {**self._environ, "REQUEST_METHOD": "GET"}
-        # Range is defined only for GET (R42): the GET asked for on HEAD's
-        # behalf must not turn the answer into a 206.
-        environ.pop("HTTP_RANGE", None)
-        environ.pop("HTTP_IF_RANGE", None)
+        environ = _without(self._environ, _NOT_FOR_THE_HEAD)
+        environ["REQUEST_METHOD"] = "GET"
         engine = exchange_for(
             middleware,
             "HEAD",
