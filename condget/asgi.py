@@ -263,7 +263,7 @@ class ConditionalMiddleware:
         try:
             fetch_get = await self._run(engine, scope, receive, send, by_path=by_path)
         finally:
-            if visiting is not None:
+            if visiting is not None and visiting.writes:
                 # A write may finish after its response started (a background
                 # task): the store forgets the target once more when it is over.
                 visiting.finished()

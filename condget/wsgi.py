@@ -268,7 +268,7 @@ class ConditionalMiddleware:
         response = _Response(
             self, environ, conditions, start_response, engine, watch, settled
         ).run()
-        if visiting is not None and method != "GET" and method != "HEAD":
+        if visiting is not None and visiting.writes:
             # A write may finish while its body is iterated: the store forgets
             # the target once more when the server is done with it.
             return _AfterClose(response, visiting.finished)

@@ -115,6 +115,11 @@ class Visit:
         return "store-passed" in self._notes
 
     @property
+    def writes(self) -> bool:
+        """Whether the request may change the target: then :meth:`finished` is due at its end."""
+        return self._method != "GET" and self._method != "HEAD"
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """The store's note codes so far (``store-miss``, ``store-unavailable``…)."""
         return tuple(self._notes)
@@ -137,8 +142,7 @@ class Visit:
                 with the note ``store-hit``.
         """
         method = self._method
-        safe = method == "GET" or method == "HEAD"
-        if not safe:
+        if self.writes:
             if conditions.if_match is None and conditions.if_unmodified_since is None:
                 return None
             conditions = Conditions(
@@ -178,7 +182,7 @@ class Visit:
             found = self._found
             if found is not None and validators is not None and 200 <= status < 300:
                 self._record(found, validators, fields)
-        elif method != "HEAD" and status < 400:
+        elif self.writes and status < 400:
             self._invalidate(fields)
         return tuple(self._notes)
 
