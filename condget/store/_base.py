@@ -166,6 +166,23 @@ class ValidatorStore(Protocol):
         """
         ...
 
+    def put_nowait(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool | None:
+        """:meth:`put`, without waiting for a network backend's answer.
+
+        Returns ``None`` when the write was sent and its answer is left to
+        be read later (its outcome is not reported), else what :meth:`put`
+        returns. The write is as safe as :meth:`put`'s: the generation is
+        compared on the backend when it runs.
+        """
+        ...
+
     def invalidate(self, path: str) -> None:
         """Make every entry of a path a miss: all its queries and Vary variants.
 
@@ -303,6 +320,15 @@ class BaseStore(abc.ABC):
         ``get`` compares the whole generation again.
         """
 
+    def _write_if_nowait(
+        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
+    ) -> bool | None:
+        """``_write_if``, or ``None`` when it was sent and its answer left for later.
+
+        Here the write is awaited; a network backend overrides this.
+        """
+        return self._write_if(key, value, ttl_ms, checks)
+
     @abc.abstractmethod
     def _set(self, key: str, value: bytes, ttl_ms: int) -> None:
         """Set ``key`` to ``value`` for ``ttl_ms``, unconditionally."""
@@ -406,20 +432,39 @@ class BaseStore(abc.ABC):
             ValueError: ``ttl`` is not in (0, :data:`MAX_TTL`], or ``entry``
                 has neither a validator nor Vary names.
         """
+        write = self._conditional_write(key, entry, generation, ttl)
+        return write is not None and self._write_if(*write)
+
+    def put_nowait(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool | None:
+        """See :meth:`ValidatorStore.put_nowait`; raises as :meth:`put` does."""
+        write = self._conditional_write(key, entry, generation, ttl)
+        return write is not None and self._write_if_nowait(*write)
+
+    def _conditional_write(
+        self, key: StoreKey, entry: StoredValidators, generation: str, ttl: float | None
+    ) -> tuple[str, bytes, int, list[tuple[str, bytes]]] | None:
+        """``_write_if``'s arguments for a put, or ``None`` when nothing may be stored."""
         ttl_ms = _milliseconds(self.ttl if ttl is None else _check_ttl(ttl))
         if entry.etag is None and entry.last_modified is None and not entry.vary:
             raise ValueError("an entry needs an etag, a last_modified or vary names")
         self._begin()
         if not generation or (self._pending and self._blocked(key.path)):
-            return False
+            return None
         keys = self._generation_keys(key.path)
         tokens = generation.split("|")
         value = _encode(generation, entry)
         if len(tokens) != len(keys) or value is None:
-            return False
+            return None
         expected = [token.encode("latin-1", "replace") for token in tokens]
         checks = [(keys[-1], expected[-1]), *zip(keys[:-1], expected[:-1], strict=True)]
-        return self._write_if(self._entry_key(key), value, ttl_ms, checks)
+        return self._entry_key(key), value, ttl_ms, checks
 
     def invalidate(self, path: str) -> None:
         """See :meth:`ValidatorStore.invalidate`.

@@ -81,7 +81,8 @@ def record(
     header: HeaderLookup,
     *,
     ttl: float | None = None,
-) -> bool:
+    wait: bool = True,
+) -> bool | None:
     """Store a 2xx GET response's validators; call it after the view ran.
 
     Args:
@@ -95,10 +96,17 @@ def record(
             ``Cache-Control``.
         header: The request's fields, for the values of the Vary'd ones.
         ttl: Entry lifetime in seconds (default: the store's).
+        wait: Whether to wait for a network store's answer; without waiting
+            (:meth:`~condget.store.ValidatorStore.put_nowait`) the record
+            costs the request a send, not a round trip.
+
+    An entry found with the same validators and fields is not written again
+    (it lives its TTL from when it was written).
 
     Returns:
-        Whether the validators were stored: not for a response that is not
-        :func:`storable`, has no validator, or raced with an invalidation.
+        Whether the validators are stored: not for a response that is not
+        :func:`storable`, has no validator, or raced with an invalidation;
+        ``None`` when they were sent and the answer not awaited.
 
     Raises:
         StoreUnavailableError: The store did not answer.
@@ -109,13 +117,20 @@ def record(
     if vary is None or not storable(headers, private_ok=key.user is not None):
         return False
     entry = StoredValidators.from_validators(validators, vary=vary, headers=_pairs(headers))
+    if found.validators == entry and (found.vary or ()) == vary:
+        # Already there, under the generation read before the view: a write
+        # since has made it a miss, so not rewriting it is as safe, and an
+        # unconditional GET of an unchanged target costs no write.
+        return True
+    put = store.put if wait else store.put_nowait
     if not vary:
-        return store.put(key.entry(), entry, generation=found.generation, ttl=ttl)
+        return put(key.entry(), entry, generation=found.generation, ttl=ttl)
     variant = key.variant(vary_fields(vary, header))
     if variant is None:
         return False
     if found.vary != vary:
+        # A marker refused means the generation moved: so would the variant be.
         marker = StoredValidators(vary=vary)
-        if not store.put(key.entry(), marker, generation=found.generation, ttl=ttl):
+        if put(key.entry(), marker, generation=found.generation, ttl=ttl) is False:
             return False
-    return store.put(variant, entry, generation=found.generation, ttl=ttl)
+    return put(variant, entry, generation=found.generation, ttl=ttl)

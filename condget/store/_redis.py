@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -142,11 +144,18 @@ class RedisStore(BaseStore):
         connection: Any = client
         self._client = connection
         self._mget = getattr(connection, "mget_nonatomic", None) or connection.mget
-        # condget's own client sends its reads on a pooled connection itself
-        # (_mget_direct); a client of the application's goes through its API.
+        # condget's own client sends its commands on pooled connections itself
+        # (_send); a client of the application's goes through its API.
         self._pool: Any = connection.connection_pool if self._owns else None
         self._put = connection.register_script(_PUT)
         self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError)
+        self._no_script: type[BaseException] = module.exceptions.NoScriptError
+        self._response_error: type[BaseException] = module.ResponseError
+        # Connections whose answer to a put was not awaited, oldest first. A
+        # command takes one of them before the pool's (_connection), so there
+        # are never more than the threads that sent a put at the same time.
+        self._due: collections.deque[Any] = collections.deque()
+        self._due_pid = os.getpid()
         self._prefix = f"{namespace}:"
 
     @staticmethod
@@ -173,50 +182,106 @@ class RedisStore(BaseStore):
     def _read(self, keys: Sequence[str]) -> list[bytes | None]:
         names = [self._prefix + key for key in keys]
         try:
-            values = self._mget(names) if self._pool is None else self._mget_direct(names)
+            values = self._mget(names) if self._pool is None else self._ask("MGET", *names)
         except self._errors as error:
             raise self._unavailable(error) from None
         return [value.encode() if isinstance(value, str) else value for value in values]
 
-    def _mget_direct(self, names: list[str]) -> list[bytes | None]:
-        """One ``MGET`` on a pooled connection, without redis-py's command layer.
+    def _ask(self, *command: object) -> Any:
+        """Send ``command`` and read its answer, without redis-py's command layer.
 
         That layer (retry wrapper, response callbacks) cost about as much as
-        the round trip itself (docs/performance.md), and a store hit is
-        nothing but this read. The pool still gives each thread and each
-        forked worker its own connection.
+        the round trip itself (docs/performance.md). The pool still gives each
+        thread and each forked worker its own connection.
         """
-        pool = self._pool
-        connection = pool.get_connection()
+        connection = self._send(*command)
         try:
-            connection.send_command("MGET", *names)
-            values: list[bytes | None] = connection.read_response()
+            return connection.read_response()
         except BaseException:
-            connection.disconnect()  # a reply half read must never reach the next command
+            connection.disconnect()  # an answer half read must never reach the next command
             raise
         finally:
-            pool.release(connection)
-        return values
+            self._pool.release(connection)
+
+    def _send(self, *command: object) -> Any:
+        """Send ``command``; the connection it went on, its answer still to read."""
+        connection = self._connection()
+        try:
+            connection.send_command(*command)
+        except BaseException:
+            connection.disconnect()
+            self._pool.release(connection)
+            raise
+        return connection
+
+    def _connection(self) -> Any:
+        """A connection for the next command: one whose unawaited answer is read first, if any.
+
+        Reading it then costs no wait: it arrived while the requests since
+        went on. An error answer (the put's script failed) is dropped with
+        it: a record is only ever an optimisation.
+        """
+        due = self._due
+        if due and self._due_pid != os.getpid():  # forked: those are the parent's
+            self._due = due = collections.deque()
+            self._due_pid = os.getpid()
+        try:
+            connection = due.popleft()
+        except IndexError:
+            return self._pool.get_connection()
+        try:
+            connection.read_response()
+        except self._response_error:
+            pass  # a whole error reply: the connection is in step
+        except BaseException:
+            connection.disconnect()  # the next command connects again
+        return connection
+
+    def _write_if_nowait(
+        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
+    ) -> bool | None:
+        if self._pool is None:
+            return self._write_if(key, value, ttl_ms, checks)
+        generation, expected = checks[0]
+        keys = [self._prefix + key, self._prefix + generation]
+        try:
+            # EVAL, not EVALSHA: its answer is not awaited, so a server that
+            # forgot the script could not be told to load it again.
+            self._due.append(self._send("EVAL", _PUT, 2, *keys, expected, value, ttl_ms))
+        except self._errors as error:
+            raise self._unavailable(error) from None
+        return None
 
     def _write_if(
         self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
     ) -> bool:
         generation, expected = checks[0]
+        keys = [self._prefix + key, self._prefix + generation]
         try:
-            stored = self._put(
-                keys=[self._prefix + key, self._prefix + generation],
-                args=[expected, value, ttl_ms],
-            )
+            if self._pool is None:
+                stored = self._put(keys=keys, args=[expected, value, ttl_ms])
+            else:
+                stored = self._run_put(keys, expected, value, ttl_ms)
         except self._errors as error:
             raise self._unavailable(error) from None
         return bool(stored)
 
+    def _run_put(self, keys: list[str], *args: object) -> object:
+        try:
+            return self._ask("EVALSHA", self._put.sha, 2, *keys, *args)
+        except self._no_script:  # a restarted or flushed server: send the script itself
+            return self._ask("EVAL", _PUT, 2, *keys, *args)
+
     def _set(self, key: str, value: bytes, ttl_ms: int) -> None:
         try:
-            self._client.set(self._prefix + key, value, px=ttl_ms)
+            if self._pool is None:
+                self._client.set(self._prefix + key, value, px=ttl_ms)
+            else:
+                self._ask("SET", self._prefix + key, value, "PX", ttl_ms)
         except self._errors as error:
             raise self._unavailable(error) from None
 
     def _close(self) -> None:
         if self._owns:
-            self._client.close()
+            self._client.close()  # also the connections with an answer unread
+            self._due.clear()

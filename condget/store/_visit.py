@@ -127,9 +127,13 @@ class Visit:
     def check(self, conditions: Conditions, *, watch: Watch | None = None) -> Reply | None:
         """Before the application: the reply the stored validators give, or ``None`` to run it.
 
-        A GET or HEAD is looked up (also unconditional: the lookup reads the
-        generation its response is recorded under) and evaluated against
-        what is stored: a 304, or a 412 for a false ``If-Match``. An unsafe
+        A GET is looked up (also unconditional: the lookup reads the
+        generation its response is recorded under, and it must be read before
+        the view starts) and evaluated against what is stored: a 304, or a
+        412 for a false ``If-Match``. So is a HEAD with ``If-None-Match``,
+        ``If-Modified-Since``, ``If-Match`` or ``If-Unmodified-Since``; a HEAD
+        without them does not use the store (only a GET's response is
+        recorded). An unsafe
         request is looked up only when it carries ``If-Match`` or
         ``If-Unmodified-Since``, and only those are evaluated: a 412 when one
         is false. ``If-None-Match`` on an unsafe request (``*`` to create
@@ -149,6 +153,13 @@ class Visit:
                 if_match=conditions.if_match,
                 if_unmodified_since=conditions.if_unmodified_since,
             )
+        elif method == "HEAD" and (
+            conditions.if_none_match is None
+            and conditions.if_modified_since is None
+            and conditions.if_match is None
+            and conditions.if_unmodified_since is None
+        ):
+            return None
         try:
             found = lookup(self._store, self._key, self._header)
         except StoreUnavailableError:
@@ -172,8 +183,12 @@ class Visit:
         The response engine's ``settled=`` hook (:data:`condget.engine.Settled`),
         called before the response start is handed to the server. A 2xx
         response to GET records ``validators`` under the generation
-        :meth:`check` read; a response below 400 to an unsafe method (2xx,
-        or a redirect such as POST's 303, RFC 9111 §4.4) invalidates
+        :meth:`check` read, without waiting for a network store's answer
+        (:meth:`~condget.store.ValidatorStore.put_nowait`): the write is on
+        its way before the start is handed on, and the note is then
+        ``store-record-sent`` rather than ``store-recorded``. A response
+        below 400 to an unsafe method (2xx, or a redirect such as POST's
+        303, RFC 9111 §4.4) invalidates
         :func:`~condget.store.invalidation_paths`. A failed invalidation is
         remembered and retried by the store (:class:`~condget.store.BaseStore`).
         """
@@ -189,12 +204,21 @@ class Visit:
     def _record(self, found: Found, validators: Validators, fields: list[tuple[str, str]]) -> None:
         try:
             stored = record(
-                self._store, self._key, found, validators, fields, self._header, ttl=self._ttl
+                self._store,
+                self._key,
+                found,
+                validators,
+                fields,
+                self._header,
+                ttl=self._ttl,
+                wait=False,
             )
         except StoreUnavailableError:
             self._notes.append("store-unavailable")
             return
-        if stored:
+        if stored is None:
+            self._notes.append("store-record-sent")
+        elif stored:
             self._notes.append("store-recorded")
 
     def finished(self) -> None:

@@ -473,6 +473,7 @@ def test_every_code_is_documented() -> None:
         "store-miss",
         "store-passed",
         "store-recorded",
+        "store-record-sent",
         "store-invalidated",
         "store-unavailable",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -134,6 +135,106 @@ def test_a_hung_server_times_out_in_milliseconds(own_redis: RedisServer) -> None
     store.close()
 
 
+def test_a_put_not_awaited_is_answered_before_the_connections_next_command(
+    redis_server: RedisServer,
+) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    generation = store.get(target()).generation
+    assert store.put_nowait(target(), ENTRY, generation=generation) is None
+    assert len(store._due) == 1
+    # The get goes out on that connection: had the put's answer (1) not
+    # been read first, it would be taken for the MGET's.
+    assert store.get(target()).entry == ENTRY
+    assert len(store._due) == 0
+    assert store._pool._in_use_connections == set()
+    store.close()
+
+
+def test_a_put_not_awaited_is_as_safe_as_put(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    before_the_view = store.get(target()).generation
+    store.invalidate("http://example.com/items/1")  # a write while the view ran
+    assert store.put_nowait(target(), ENTRY, generation=before_the_view) is None
+    assert store.get(target()).entry is None  # refused on the server
+    store._client.script_flush()  # EVAL, not EVALSHA: no script to have forgotten
+    generation = store.get(target()).generation
+    assert store.put_nowait(target(), ENTRY, generation=generation) is None
+    assert store.get(target()).entry == ENTRY
+    store.close()
+
+
+def test_a_put_after_the_server_forgot_its_script_sends_it_again(
+    redis_server: RedisServer,
+) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    store.get(target())
+    store._client.script_flush()
+    assert store.put(target(), ENTRY, generation=store.get(target()).generation)
+    assert store.get(target()).entry == ENTRY
+    store.close()
+
+
+def test_unawaited_answers_are_bounded_by_the_puts_sent_at_once(
+    redis_server: RedisServer,
+) -> None:
+    # Each command first takes the connection of the oldest answer due.
+    store = RedisStore(redis_server.url, namespace=namespace())
+    generation = store.get(target()).generation
+    sent = [store.put_nowait(target(), ENTRY, generation=generation) for _ in range(100)]
+    assert sent == [None] * 100
+    assert len(store._due) == 1
+    assert len(store._pool._in_use_connections) == 1
+    store.close()
+    assert len(store._due) == 0
+
+
+def test_an_error_answer_left_unread_is_dropped_with_the_connection_in_step(
+    redis_server: RedisServer,
+) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    generation = store.get(target()).generation
+    write = store._conditional_write(target(), ENTRY, generation, None)
+    assert write is not None
+    key, value, _, checks = write
+    assert store._write_if_nowait(key, value, -1, checks) is None  # "invalid expire time"
+    assert store.get(target()).entry is None  # the error answer was read, not this MGET's
+    assert store.put(target(), ENTRY, generation=generation)
+    store.close()
+
+
+def test_a_put_not_awaited_to_no_server_fails_fast() -> None:
+    store = RedisStore("redis://127.0.0.1:1/0", namespace=namespace())
+    unavailable_quickly(lambda: store.put_nowait(target(), ENTRY, generation="|||"))
+    assert store._pool._in_use_connections == set()
+    store.close()
+
+
+def test_answers_due_from_a_dead_server_fail_fast_then_recover(own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url, namespace=namespace())
+    generation = store.get(target()).generation
+    assert store.put_nowait(target(), ENTRY, generation=generation) is None
+    own_redis.kill()
+    unavailable_quickly(lambda: store.get(target()))
+    own_redis.start()  # same port, empty
+    assert store.get(target()).entry is None
+    assert store._pool._in_use_connections == set()
+    store.close()
+
+
+def test_a_forked_child_leaves_the_parents_due_answers_alone(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, namespace=namespace())
+    generation = store.get(target()).generation
+    assert store.put_nowait(target(), ENTRY, generation=generation) is None
+    parents = store._due[0]
+    store._due_pid = -1  # as a forked child sees it: the answer is its parent's
+    store._pool.release(parents)  # the child's pool: as redis-py resets it
+    store._pool.disconnect()
+    assert store.get(target()).entry == ENTRY
+    assert list(store._due) == []
+    assert store._due_pid == os.getpid()
+    store.close()
+
+
 def test_a_client_of_your_own_is_left_open(redis_server: RedisServer) -> None:
     client = redis.Redis(port=redis_server.port, password=PASSWORD, decode_responses=True)
     store = RedisStore(client=client, namespace=namespace())
@@ -145,6 +246,10 @@ def test_a_client_of_your_own_is_left_open(redis_server: RedisServer) -> None:
     found = store.get(target())
     assert store.put(target(), ENTRY, generation=found.generation)
     assert store.get(target()).entry == ENTRY  # str replies work too
+    # Through the client's own API, every put is awaited.
+    store.invalidate("http://example.com/items/1")
+    assert store.put_nowait(target(), ENTRY, generation=found.generation) is False
+    assert store.get(target()).entry is None
     store.close()
     assert client.ping()
     client.close()
