@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Final
 
@@ -19,6 +20,24 @@ _SELECTS_NOTHING: Final = frozenset({"CONNECT", "OPTIONS", "TRACE"})
 # §9.2.1: the safe methods. Everything else changes state, and is what 428 guards.
 _SAFE: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _GET_OR_HEAD: Final = frozenset({"GET", "HEAD"})
+
+# A resource's clients send back the same few validators (the tag and the
+# date they were given), so the request side too remembers what recent field
+# values parse to. Its caches are its own: a client sending ever-new values
+# can evict only these, costing itself the parse, never the application's
+# (condget._model). 1024 entries of at most 1 KiB bound them to about 1 MiB.
+_CACHED_LENGTH: Final = 1024
+_cached_list: Final = functools.lru_cache(maxsize=1024)(check_list)
+_cached_date: Final = functools.lru_cache(maxsize=1024)(parse_http_date_seconds)
+
+
+def _entity_tag_list(value: str) -> str | _Any | None:
+    return _cached_list(value) if len(value) <= _CACHED_LENGTH else check_list(value)
+
+
+def _request_date(value: str) -> int | None:
+    return _cached_date(value) if len(value) <= _CACHED_LENGTH else parse_http_date_seconds(value)
+
 
 # Decisions are immutable, so the few possible ones are built once, each
 # with its reason (docs/observability.md lists them).
@@ -148,7 +167,7 @@ def evaluate(
         and (
             if_unmodified_since is None
             or last_modified is None
-            or parse_http_date_seconds(if_unmodified_since) is None
+            or _request_date(if_unmodified_since) is None
         )
         and (if_none_match is None or if_none_match.strip(OWS) != "*")
     ):
@@ -205,7 +224,7 @@ def _if_match_passes(value: str, etag: ETag | None, exists: bool) -> bool:
     value = value.strip(OWS)
     if etag is not None and not etag.weak and value == etag.quoted:
         return True  # the common single-tag case
-    checked = check_list(value)
+    checked = _entity_tag_list(value)
     if isinstance(checked, _Any):
         return exists
     if checked is None or etag is None or etag.weak:
@@ -222,11 +241,12 @@ def _if_none_match_passes(value: str, etag: ETag | None, exists: bool) -> str | 
         value == etag.quoted or (value[:2] == "W/" and value[2:] == etag.quoted)
     ):
         return None  # the common single-tag case
-    checked = check_list(value)
-    if isinstance(checked, _Any):
-        return None if exists else "inm-no-match"
+    if value == "*":
+        return None if exists else "inm-no-match"  # the other common case
+    checked = _entity_tag_list(value)
     if checked is None:
         return "inm-invalid"
+    assert not isinstance(checked, _Any)  # "*" is answered above
     if etag is None or not list_has_member(checked, etag.opaque, strong=False):
         return "inm-no-match"
     return None
@@ -237,7 +257,7 @@ def _if_modified_since_passes(value: str, last_modified: int | None) -> str | No
     # no date; otherwise true only if modified after the given date. A date
     # in the future is not special in RFC 9110 (RFC 2616 called it invalid):
     # it gives 304, as the rule reads. None when false, else why it is true.
-    since = parse_http_date_seconds(value)
+    since = _request_date(value)
     if since is None or last_modified is None:
         return "ims-ignored"
     return "ims-modified" if last_modified > since else None
@@ -247,7 +267,7 @@ def _if_unmodified_since_passes(value: str, last_modified: int | None) -> str | 
     # §13.1.4 (R21, R22): ignored when not an HTTP-date (a list of dates
     # included, R9) or the resource has no date. None when false, else why
     # it is true.
-    since = parse_http_date_seconds(value)
+    since = _request_date(value)
     if since is None or last_modified is None:
         return "ius-ignored"
     return "ius-unmodified" if last_modified <= since else None
@@ -263,5 +283,5 @@ def _if_range_passes(value: str, etag: ETag | None, last_modified: int | None) -
     # R26: a date matches only if it is exactly Last-Modified and that date is
     # strong: the representation cannot have changed twice in its second,
     # which holds once a full second has passed since (R14, §8.8.2.2).
-    since = parse_http_date_seconds(value)
+    since = _request_date(value)
     return since is not None and since == last_modified and int(time.time()) - last_modified >= 1

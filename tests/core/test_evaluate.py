@@ -397,3 +397,40 @@ def test_conditions_are_read_from_any_header_form() -> None:
     assert evaluate("GET", [("if-none-match", '"v"')], etag='"v"').status == 304
     assert evaluate("GET", (("IF-NONE-MATCH", '"v"'),), etag='"v"').status == 304
     assert evaluate("GET", iter([("If-None-Match", '"v"')]), etag='"v"').status == 304
+
+
+# --- The request side's parse caches ----------------------------------------------------
+
+
+def test_request_values_are_cached_apart_from_the_applications_and_bounded() -> None:
+    from condget import _evaluate, _model
+
+    evaluate("GET", {"If-None-Match": '"warm"'}, etag='"app"')  # the app's tag is cached
+    application = _model._cached_etag.cache_info().currsize
+    for n in range(3000):  # a client sending ever-new values
+        tags = f'"{n}"'
+        assert evaluate("GET", {"If-None-Match": tags}, etag='"app"').reason == "inm-no-match"
+        assert evaluate("GET", {"If-Modified-Since": f"day {n}"}, last_modified=0).reason == (
+            "ims-ignored"
+        )
+    assert _model._cached_etag.cache_info().currsize == application
+    assert _evaluate._cached_list.cache_info().currsize == 1024
+    assert _evaluate._cached_date.cache_info().currsize == 1024
+    huge = ", ".join(f'"{n:040x}"' for n in range(100))  # over 1 KiB: parsed, not kept
+    _evaluate._cached_list.cache_clear()
+    assert evaluate("GET", {"If-None-Match": huge}, etag='"app"').reason == "inm-no-match"
+    assert evaluate("GET", {"If-None-Match": huge}, etag='"app"').reason == "inm-no-match"
+    assert _evaluate._cached_list.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_cached_value_decides_as_a_fresh_one(method: str) -> None:
+    from condget import _evaluate
+
+    headers = {"If-None-Match": 'W/"a", "b"', "If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"}
+    _evaluate._cached_list.cache_clear()
+    first = evaluate(method, headers, etag='"b"', last_modified=0)
+    again = evaluate(method, headers, etag='"b"', last_modified=0)
+    other = evaluate(method, headers, etag='"c"', last_modified=0)
+    assert (first.outcome, again.outcome) == (Outcome.NOT_MODIFIED, Outcome.NOT_MODIFIED)
+    assert other.reason == "inm-no-match"
