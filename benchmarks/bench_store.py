@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(BODY))), (
 RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in HEADERS]
 TARGET_SPEEDUP = 50
 ONE_GET = "one store.get (on the event loop for ASGI)"
+AWAITED_MISS = "GET, fast view, store miss + record awaited (as before put_nowait)"
+DELAY_MS = 1.0  # each way, for the "Redis 1 ms away" rows: a round trip between hosts
 
 
 @dataclass
@@ -272,6 +274,60 @@ def asgi_rows(
     ]  # fmt: skip
 
 
+class AwaitingRedisStore(RedisStore):
+    """RedisStore as it was before put_nowait: a GET's record waits for the server's answer."""
+
+    def _write_if_nowait(
+        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
+    ) -> bool | None:
+        return self._write_if(key, value, ttl_ms, checks)
+
+
+def distant_rows(
+    group: str, store: BaseStore, awaiting: BaseStore, views: Views, per_round: int
+) -> list[Row]:
+    """A miss on a store one network delay away: how many times does the request wait on it?"""
+    counter = itertools.count()
+    fast = WSGIMiddleware(views.wsgi(0))
+    fast_stored = WSGIMiddleware(views.wsgi(0), store=store)
+    fast_awaiting = WSGIMiddleware(views.wsgi(0), store=awaiting)
+
+    def timed(app: Any, make: Callable[[], dict[str, Any]]) -> Callable[[int], float]:
+        def run(n: int) -> float:
+            started = time.perf_counter()
+            for _ in range(n):
+                serve_wsgi(app, make())
+            return time.perf_counter() - started
+
+        return run
+
+    def fresh() -> dict[str, Any]:
+        return environ_for(f"far={next(counter)}")
+
+    entry = request_key("http", "bench.example", "/items/1", "far")
+    assert entry is not None
+    # The connections back-to-back misses use (one waits for the lookup while
+    # the last record's answer is on its way), opened before the timing.
+    for app in (fast_stored, fast_awaiting):
+        for _ in range(10):
+            assert serve_wsgi(app, fresh()) == "200"
+
+    def one_get(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            store.get(entry.entry())
+        return time.perf_counter() - started
+
+    return [
+        Row(group, "GET, fast view, no store", "200", timed(fast, lambda: environ_for("")),
+            per_round),
+        Row(group, "GET, fast view, store miss + record", "200", timed(fast_stored, fresh),
+            per_round),
+        Row(group, AWAITED_MISS, "200", timed(fast_awaiting, fresh), per_round),
+        Row(group, ONE_GET, "-", one_get, per_round),
+    ]  # fmt: skip
+
+
 def run(rows: list[Row], rounds: int) -> None:
     for _ in range(rounds):
         for row in random.sample(rows, len(rows)):
@@ -300,6 +356,9 @@ def summary(groups: list[list[Row]]) -> list[str]:
     lines = []
     for rows in groups:
         by_label = {row.label: row.median_us for row in rows}
+        if AWAITED_MISS in by_label:
+            lines.append(distant_summary(rows[0].group, by_label))
+            continue
         speedup = (
             by_label["conditional GET, 5 ms view, no store"]
             / by_label["conditional GET, 304 from the store"]
@@ -321,6 +380,45 @@ def summary(groups: list[list[Row]]) -> list[str]:
                 f"{by_label['one store.get via asyncio.to_thread']:,.1f} us via to_thread"
             )
     return lines
+
+
+def distant_summary(group: str, by_label: dict[str, float]) -> str:
+    plain = by_label["GET, fast view, no store"]
+    round_trip = by_label[ONE_GET]
+    miss = by_label["GET, fast view, store miss + record"] - plain
+    awaited = by_label[AWAITED_MISS] - plain
+    within = "met" if miss <= round_trip else "NOT met"
+    return (
+        f"{group}: miss overhead on a 200 {miss:,.1f} us = {miss / round_trip:.2f} round trips "
+        f"(one store.get {round_trip:,.1f} us; target: within one: {within}); "
+        f"with the record awaited {awaited:,.1f} us = {awaited / round_trip:.2f} round trips"
+    )
+
+
+class DelayProxy:
+    """benchmarks/delay_proxy.py in front of a port: every byte late by DELAY_MS each way."""
+
+    def __init__(self, target: int) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        script = Path(__file__).with_name("delay_proxy.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(self.port), str(target), str(DELAY_MS)]
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the delay proxy did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 class LocalRedis:
@@ -362,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = options.rounds or (3 if options.quick else 9)
     per_round = 20 if options.quick else 200
     directory = Path(tempfile.mkdtemp(prefix="condget-bench-store-"))
-    redis = None
+    redis = proxy = None
     executable = shutil.which("redis-server", path="/usr/bin:/usr/sbin:/usr/local/bin:/bin")
     notes = []
     stores: list[tuple[str, BaseStore]] = [("SQLite", SQLiteStore(directory / "bench.db"))]
@@ -371,6 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         redis = LocalRedis(executable, directory)
         stores.append(("Redis", RedisStore(redis.url)))
+        proxy = DelayProxy(redis.port)
+        far = f"redis://127.0.0.1:{proxy.port}/0"
+        distant = [RedisStore(far, timeout_ms=1000), AwaitingRedisStore(far, timeout_ms=1000)]
     loop = asyncio.new_event_loop()
     try:
         views = Views()
@@ -378,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, store in stores:
             groups.append(wsgi_rows(f"{name}, WSGI", store, views, per_round))
             groups.append(asgi_rows(f"{name}, ASGI", store, views, per_round, loop))
+        if proxy is not None:
+            group = f"Redis {DELAY_MS:g} ms away, WSGI"
+            groups.append(distant_rows(group, *distant, views, max(1, per_round // 10)))
         run([row for rows in groups for row in rows], rounds)
         print(table(groups))
         print()
@@ -387,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         loop.close()
         for _, store in stores:
             store.close()
+        if proxy is not None:
+            for store in distant:
+                store.close()
+            proxy.stop()
         if redis is not None:
             redis.stop()
         shutil.rmtree(directory, ignore_errors=True)

@@ -74,6 +74,7 @@ REPEATED_ON_304: Final = frozenset({"cache-control", "expires", "content-locatio
 _MIN_SECONDS: Final = -62135596800
 _MAX_SECONDS: Final = 253402300800
 _EVERYTHING: Final = ("prefix", "")
+_KEPT_PATHS: Final = 1024  # paths whose hashed generation keys a store keeps
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -301,6 +302,7 @@ class BaseStore(abc.ABC):
         self._state = threading.Lock()
         self._closed = False
         self._generation_ttl_ms = _milliseconds(GENERATION_TTL)
+        self._keys_by_path: dict[str, tuple[str, ...]] = {}
 
     # -- the backend's part ------------------------------------------------
 
@@ -350,15 +352,24 @@ class BaseStore(abc.ABC):
 
     def _generation_keys(self, path: str) -> list[str]:
         # Everything, each prefix, then the path itself (last: _write_if's checks[0]).
-        prefixes = ["", *path_prefixes(path)]
-        return [
-            *(self._generation_key("prefix", prefix) for prefix in prefixes),
-            self._generation_key("path", path),
-        ]
+        # A lookup and its record hash the same path's keys: they are kept
+        # for the last _KEPT_PATHS paths.
+        keys = self._keys_by_path.get(path)
+        if keys is None:
+            prefixes = ["", *path_prefixes(path)]
+            keys = (
+                *(self._generation_key("prefix", prefix) for prefix in prefixes),
+                self._generation_key("path", path),
+            )
+            if len(self._keys_by_path) >= _KEPT_PATHS:
+                self._keys_by_path.clear()
+            self._keys_by_path[path] = keys
+        return list(keys)
 
     def _entry_key(self, key: StoreKey) -> str:
-        tag = self._digest(b"p", key.path)
-        return f"{{{tag}}}:v:{self._digest(b'v', key.path + chr(0) + key.variant)}"
+        # The path's hash tag is its generation key's (the last of them).
+        tag = self._generation_keys(key.path)[-1][:-2]
+        return f"{tag}:v:{self._digest(b'v', key.path + chr(0) + key.variant)}"
 
     # -- failure memory ----------------------------------------------------
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisStore"]
 
+_IN_FLIGHT: Final = 8
+"""How many puts' answers a store leaves on their way before it waits for the oldest."""
+
 # The conditional put, atomic on the server. KEYS[1] is the entry and
 # KEYS[2] the path's generation; both carry the path's hash tag, so they are
 # in one Redis Cluster slot. The other generations (prefixes, everything)
@@ -151,9 +154,8 @@ class RedisStore(BaseStore):
         self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError)
         self._no_script: type[BaseException] = module.exceptions.NoScriptError
         self._response_error: type[BaseException] = module.ResponseError
-        # Connections whose answer to a put was not awaited, oldest first. A
-        # command takes one of them before the pool's (_connection), so there
-        # are never more than the threads that sent a put at the same time.
+        # Connections whose answer to a put was not awaited, oldest first: at
+        # most _IN_FLIGHT (see _connection).
         self._due: collections.deque[Any] = collections.deque()
         self._due_pid = os.getpid()
         self._prefix = f"{namespace}:"
@@ -215,11 +217,13 @@ class RedisStore(BaseStore):
         return connection
 
     def _connection(self) -> Any:
-        """A connection for the next command: one whose unawaited answer is read first, if any.
+        """A connection for the next command: one whose unawaited answer has come, if any.
 
-        Reading it then costs no wait: it arrived while the requests since
-        went on. An error answer (the put's script failed) is dropped with
-        it: a record is only ever an optimisation.
+        Its answer is read first, then the connection serves again; an
+        error answer (the put's script failed) is dropped with it, since a
+        record is only ever an optimisation. An answer still on its way is
+        not waited for (another connection serves) while fewer than
+        :data:`_IN_FLIGHT` are; past that, the oldest is awaited.
         """
         due = self._due
         if due and self._due_pid != os.getpid():  # forked: those are the parent's
@@ -229,10 +233,13 @@ class RedisStore(BaseStore):
             connection = due.popleft()
         except IndexError:
             return self._pool.get_connection()
+        if len(due) < _IN_FLIGHT - 1 and not _answered(connection):
+            due.appendleft(connection)
+            return self._pool.get_connection()
         try:
             connection.read_response()
         except self._response_error:
-            pass  # a whole error reply: the connection is in step
+            pass  # a whole error answer: the connection is in step
         except BaseException:
             connection.disconnect()  # the next command connects again
         return connection
@@ -285,3 +292,11 @@ class RedisStore(BaseStore):
         if self._owns:
             self._client.close()  # also the connections with an answer unread
             self._due.clear()
+
+
+def _answered(connection: Any) -> bool:
+    """Whether a put's answer has come (or the connection broke: reading it fails at once)."""
+    try:
+        return bool(connection.can_read(timeout=0))
+    except BaseException:
+        return True

@@ -34,3 +34,13 @@ def test_bench_store_runs_quick() -> None:
     assert len(speedups) == 4, out
     assert all(speedup > 5 for speedup in speedups), out
     assert len(re.findall(r"miss overhead on a 200: [\d,.]+ us", out)) == 4
+    # A store 1 ms away each way: the miss waits on it once (its record is
+    # sent, not awaited), where awaiting the record waits twice.
+    far = re.search(
+        r"^Redis 1 ms away, WSGI: miss overhead on a 200 [\d,.]+ us = ([\d.]+) round trips .*"
+        r"with the record awaited [\d,.]+ us = ([\d.]+) round trips$",
+        out,
+        re.M,
+    )
+    assert far is not None, out
+    assert float(far[1]) + 0.5 < float(far[2]), out

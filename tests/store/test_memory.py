@@ -7,7 +7,8 @@ import time
 import pytest
 
 from condget import ETag
-from condget.store import MemoryStore, StoredValidators, StoreKey
+from condget.store import MemoryStore, StoredValidators, StoreKey, request_key
+from condget.store._base import _KEPT_PATHS
 
 ENTRY = StoredValidators(etag=ETag("v1"))
 
@@ -47,3 +48,17 @@ def test_a_full_store_forgets_everything_and_moves_on() -> None:
 
 def test_repr_names_the_namespace() -> None:
     assert repr(MemoryStore(namespace="n")) == "MemoryStore(namespace='n', keys=0)"
+
+
+def test_hashed_keys_are_kept_for_a_bounded_number_of_paths() -> None:
+    store = MemoryStore()
+    first = request_key("https", "example.com", "/p/0")
+    assert first is not None
+    store.put(first.entry(), StoredValidators(etag=ETag("v")), generation="|||")
+    for n in range(_KEPT_PATHS + 10):
+        key = request_key("https", "example.com", f"/p/{n}")
+        assert key is not None
+        store.get(key.entry())
+    assert 0 < len(store._keys_by_path) <= _KEPT_PATHS
+    # Hashed again after being let go: the same keys, the same entry.
+    assert store.get(first.entry()).entry == StoredValidators(etag=ETag("v"))

@@ -22,6 +22,7 @@ from condget.store import (
     StoreUnavailableError,
     request_key,
 )
+from condget.store._redis import _IN_FLIGHT, _answered
 from tests.store.redis_server import PASSWORD, RedisServer
 
 ENTRY = StoredValidators(etag=ETag("v1"))
@@ -174,18 +175,42 @@ def test_a_put_after_the_server_forgot_its_script_sends_it_again(
     store.close()
 
 
-def test_unawaited_answers_are_bounded_by_the_puts_sent_at_once(
-    redis_server: RedisServer,
-) -> None:
-    # Each command first takes the connection of the oldest answer due.
+def test_unawaited_answers_are_read_as_they_come_and_bounded(redis_server: RedisServer) -> None:
     store = RedisStore(redis_server.url, namespace=namespace())
     generation = store.get(target()).generation
     sent = [store.put_nowait(target(), ENTRY, generation=generation) for _ in range(100)]
     assert sent == [None] * 100
-    assert len(store._due) == 1
-    assert len(store._pool._in_use_connections) == 1
+    assert 1 <= len(store._due) <= _IN_FLIGHT
+    assert len(store._pool._in_use_connections) == len(store._due)
+    assert store.get(target()).entry == ENTRY
     store.close()
     assert len(store._due) == 0
+
+
+def test_an_answer_on_its_way_is_not_waited_for_until_too_many_are(
+    own_redis: RedisServer,
+) -> None:
+    store = RedisStore(own_redis.url, namespace=namespace(), timeout_ms=100)
+    generation = store.get(target()).generation
+    warm = [store._pool.get_connection() for _ in range(_IN_FLIGHT + 1)]
+    for connection in warm:  # connected and authenticated before the server stops
+        connection.send_command("PING")
+        connection.read_response()
+        store._pool.release(connection)
+    own_redis.pause()
+    try:
+        for sent in range(1, _IN_FLIGHT + 1):
+            started = time.monotonic()
+            assert store.put_nowait(target(), ENTRY, generation=generation) is None
+            assert time.monotonic() - started < 0.05  # no answer awaited
+            assert len(store._due) == sent
+        # The ninth waits for the oldest answer, within the timeout.
+        unavailable_quickly(lambda: store.put_nowait(target(), ENTRY, generation=generation))
+        assert len(store._due) == _IN_FLIGHT - 1
+    finally:
+        own_redis.resume()
+    assert store.get(target()).entry == ENTRY
+    store.close()
 
 
 def test_an_error_answer_left_unread_is_dropped_with_the_connection_in_step(
@@ -206,6 +231,13 @@ def test_a_put_not_awaited_to_no_server_fails_fast() -> None:
     store = RedisStore("redis://127.0.0.1:1/0", namespace=namespace())
     unavailable_quickly(lambda: store.put_nowait(target(), ENTRY, generation="|||"))
     assert store._pool._in_use_connections == set()
+    store.close()
+
+
+def test_a_broken_connection_counts_as_answered_so_its_reading_fails_at_once() -> None:
+    store = RedisStore("redis://127.0.0.1:1/0", namespace=namespace())
+    connection = store._pool.make_connection()  # connects on first use: refused
+    assert _answered(connection)
     store.close()
 
 
