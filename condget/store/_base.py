@@ -167,23 +167,6 @@ class ValidatorStore(Protocol):
         """
         ...
 
-    def put_nowait(
-        self,
-        key: StoreKey,
-        entry: StoredValidators,
-        *,
-        generation: str,
-        ttl: float | None = None,
-    ) -> bool | None:
-        """:meth:`put`, without waiting for a network backend's answer.
-
-        Returns ``None`` when the write was sent and its answer is left to
-        be read later (its outcome is not reported), else what :meth:`put`
-        returns. The write is as safe as :meth:`put`'s: the generation is
-        compared on the backend when it runs.
-        """
-        ...
-
     def invalidate(self, path: str) -> None:
         """Make every entry of a path a miss: all its queries and Vary variants.
 
@@ -322,15 +305,6 @@ class BaseStore(abc.ABC):
         ``get`` compares the whole generation again.
         """
 
-    def _write_if_nowait(
-        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
-    ) -> bool | None:
-        """``_write_if``, or ``None`` when it was sent and its answer left for later.
-
-        Here the write is awaited; a network backend overrides this.
-        """
-        return self._write_if(key, value, ttl_ms, checks)
-
     @abc.abstractmethod
     def _set(self, key: str, value: bytes, ttl_ms: int) -> None:
         """Set ``key`` to ``value`` for ``ttl_ms``, unconditionally."""
@@ -454,9 +428,17 @@ class BaseStore(abc.ABC):
         generation: str,
         ttl: float | None = None,
     ) -> bool | None:
-        """See :meth:`ValidatorStore.put_nowait`; raises as :meth:`put` does."""
-        write = self._conditional_write(key, entry, generation, ttl)
-        return write is not None and self._write_if_nowait(*write)
+        """:meth:`put`, without waiting for a network backend's answer; raises as it does.
+
+        Returns ``None`` when the write was sent and its answer left to be
+        read later (its outcome is not reported), else what :meth:`put`
+        returns. Here it is :meth:`put` itself; :class:`RedisStore`
+        overrides it. The write is as safe as :meth:`put`'s: the generation
+        is compared on the backend when it runs. Optional in the
+        :class:`ValidatorStore` protocol: :func:`~condget.store.record`
+        uses :meth:`put` on a store without it.
+        """
+        return self.put(key, entry, generation=generation, ttl=ttl)
 
     def _conditional_write(
         self, key: StoreKey, entry: StoredValidators, generation: str, ttl: float | None

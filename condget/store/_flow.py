@@ -96,9 +96,10 @@ def record(
             ``Cache-Control``.
         header: The request's fields, for the values of the Vary'd ones.
         ttl: Entry lifetime in seconds (default: the store's).
-        wait: Whether to wait for a network store's answer; without waiting
-            (:meth:`~condget.store.ValidatorStore.put_nowait`) the record
-            costs the request a send, not a round trip.
+        wait: Whether to wait for a network store's answer. Without
+            waiting (the store's ``put_nowait``, when it has one:
+            :meth:`~condget.store.BaseStore.put_nowait`) the record costs
+            the request a send, not a round trip.
 
     An entry found with the same validators and fields is not written again
     (it lives its TTL from when it was written).
@@ -122,7 +123,8 @@ def record(
         # since has made it a miss, so not rewriting it is as safe, and an
         # unconditional GET of an unchanged target costs no write.
         return True
-    put = store.put if wait else store.put_nowait
+    # put_nowait is optional in the protocol: a store without it waits.
+    put = store.put if wait else getattr(store, "put_nowait", store.put)
     if not vary:
         return put(key.entry(), entry, generation=found.generation, ttl=ttl)
     variant = key.variant(vary_fields(vary, header))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import collections
+import logging
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ._base import DEFAULT_TIMEOUT_MS, DEFAULT_TTL, BaseStore
+from ._base import DEFAULT_TIMEOUT_MS, DEFAULT_TTL, BaseStore, StoredValidators
 from ._errors import StoreUnavailableError
+from ._keys import StoreKey
 
 if TYPE_CHECKING:
     import redis
@@ -18,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["RedisStore"]
 
 _IN_FLIGHT: Final = 8
-"""How many puts' answers a store leaves on their way before it waits for the oldest."""
+"""How many puts' answers a store leaves on their way; past it, a put is awaited."""
+_LOGGER: Final = logging.getLogger("condget.store")
 
 # The conditional put, atomic on the server. KEYS[1] is the entry and
 # KEYS[2] the path's generation; both carry the path's hash tag, so they are
@@ -154,10 +158,13 @@ class RedisStore(BaseStore):
         self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError)
         self._no_script: type[BaseException] = module.exceptions.NoScriptError
         self._response_error: type[BaseException] = module.ResponseError
-        # Connections whose answer to a put was not awaited, oldest first: at
-        # most _IN_FLIGHT (see _connection).
+        # Connections whose answer to a put was not awaited, oldest first:
+        # at most _IN_FLIGHT, and at most half of what the pool may open.
         self._due: collections.deque[Any] = collections.deque()
         self._due_pid = os.getpid()
+        self._due_lock = threading.Lock()
+        # A pool with few connections (?max_connections=) must keep some free.
+        self._in_flight: int = min(_IN_FLIGHT, getattr(self._pool, "max_connections", 16) // 2)
         self._prefix = f"{namespace}:"
 
     @staticmethod
@@ -196,7 +203,10 @@ class RedisStore(BaseStore):
         the round trip itself (docs/performance.md). The pool still gives each
         thread and each forked worker its own connection.
         """
-        connection = self._send(*command)
+        return self._answer(self._send(*command))
+
+    def _answer(self, connection: Any) -> Any:
+        """Read the answer on ``connection``, then give the connection back to the pool."""
         try:
             return connection.read_response()
         except BaseException:
@@ -219,45 +229,79 @@ class RedisStore(BaseStore):
     def _connection(self) -> Any:
         """A connection for the next command: one whose unawaited answer has come, if any.
 
-        Its answer is read first, then the connection serves again; an
-        error answer (the put's script failed) is dropped with it, since a
-        record is only ever an optimisation. An answer still on its way is
-        not waited for (another connection serves) while fewer than
-        :data:`_IN_FLIGHT` are; past that, the oldest is awaited.
+        That answer is read first (it is there: no wait), then the connection
+        serves again; an answer still on its way stays there, and the pool
+        gives another connection.
         """
-        due = self._due
-        if due and self._due_pid != os.getpid():  # forked: those are the parent's
-            self._due = due = collections.deque()
+        if self._due_pid != os.getpid():  # forked: those are the parent's, so is the lock
+            self._due_lock = threading.Lock()
+            self._due = collections.deque()
             self._due_pid = os.getpid()
-        try:
+        with self._due_lock:
+            due = self._due
+            if not due:
+                return self._pool.get_connection()
             connection = due.popleft()
-        except IndexError:
-            return self._pool.get_connection()
-        if len(due) < _IN_FLIGHT - 1 and not _answered(connection):
-            due.appendleft(connection)
-            return self._pool.get_connection()
+            if not _answered(connection):
+                due.appendleft(connection)
+                return self._pool.get_connection()
         try:
-            connection.read_response()
-        except self._response_error:
-            pass  # a whole error answer: the connection is in step
+            error = connection.read_response()
+        except self._response_error as refused:
+            error = refused  # a whole error answer: the connection is in step
+        except Exception:
+            connection.disconnect()  # broken: the next command connects again
+            return connection
         except BaseException:
-            connection.disconnect()  # the next command connects again
+            connection.disconnect()
+            self._pool.release(connection)
+            raise
+        if isinstance(error, self._response_error):
+            _LOGGER.warning("%r: Redis refused a record: %s", self, error)
         return connection
+
+    def put_nowait(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool | None:
+        """:meth:`~BaseStore.put`, sent without waiting for the server's answer.
+
+        Returns ``None`` when the put was sent and its answer left for later:
+        the next command that takes the connection reads it first (an error
+        answer, such as a read-only replica's, is then logged as a warning
+        on the ``condget.store`` logger). Past :data:`_IN_FLIGHT` answers on
+        their way, and with a client of the application's, the put is
+        awaited as :meth:`~BaseStore.put` would be.
+        """
+        if self._pool is None:
+            return self.put(key, entry, generation=generation, ttl=ttl)
+        write = self._conditional_write(key, entry, generation, ttl)
+        return write is not None and self._write_if_nowait(*write)
 
     def _write_if_nowait(
         self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
     ) -> bool | None:
-        if self._pool is None:
-            return self._write_if(key, value, ttl_ms, checks)
         generation, expected = checks[0]
         keys = [self._prefix + key, self._prefix + generation]
         try:
             # EVAL, not EVALSHA: its answer is not awaited, so a server that
             # forgot the script could not be told to load it again.
-            self._due.append(self._send("EVAL", _PUT, 2, *keys, expected, value, ttl_ms))
+            connection = self._send("EVAL", _PUT, 2, *keys, expected, value, ttl_ms)
         except self._errors as error:
             raise self._unavailable(error) from None
-        return None
+        with self._due_lock:
+            if not self._closed and len(self._due) < self._in_flight:
+                self._due.append(connection)
+                return None
+        # Enough answers are on their way (or the store is closing): await this one.
+        try:
+            return bool(self._answer(connection))
+        except self._errors as error:
+            raise self._unavailable(error) from None
 
     def _write_if(
         self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
@@ -290,13 +334,14 @@ class RedisStore(BaseStore):
 
     def _close(self) -> None:
         if self._owns:
+            with self._due_lock:  # no put is left on its way after this
+                self._due.clear()
             self._client.close()  # also the connections with an answer unread
-            self._due.clear()
 
 
 def _answered(connection: Any) -> bool:
     """Whether a put's answer has come (or the connection broke: reading it fails at once)."""
     try:
         return bool(connection.can_read(timeout=0))
-    except BaseException:
+    except Exception:
         return True

@@ -184,7 +184,7 @@ class Visit:
         called before the response start is handed to the server. A 2xx
         response to GET records ``validators`` under the generation
         :meth:`check` read, without waiting for a network store's answer
-        (:meth:`~condget.store.ValidatorStore.put_nowait`): the write is on
+        (:meth:`~condget.store.BaseStore.put_nowait`): the write is on
         its way before the start is handed on, and the note is then
         ``store-record-sent`` rather than ``store-recorded``. A response
         below 400 to an unsafe method (2xx, or a redirect such as POST's

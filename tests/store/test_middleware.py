@@ -18,10 +18,13 @@ from condget import Validators
 from condget.store import (
     BaseStore,
     KeyRequest,
+    Lookup,
     MemoryStore,
     RedisStore,
     RequestKey,
     SQLiteStore,
+    StoredValidators,
+    StoreKey,
     request_key,
     visit,
 )
@@ -624,3 +627,63 @@ def test_asgi_a_write_finished_by_a_background_task_leaves_no_stale_entry() -> N
 
     after = response_of(asyncio.run(main()))
     assert (after.status, after.header("etag")) == (200, '"v2"')  # never a stale 304
+
+
+class Delegating:
+    """A ValidatorStore of an application's own that delegates, without put_nowait."""
+
+    def __init__(self, store: BaseStore) -> None:
+        self.store = store
+        self.puts = 0
+
+    def get(self, key: StoreKey) -> Lookup:
+        return self.store.get(key)
+
+    def put(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool:
+        self.puts += 1
+        return self.store.put(key, entry, generation=generation, ttl=ttl)
+
+    def invalidate(self, path: str) -> None:
+        self.store.invalidate(path)
+
+    def invalidate_prefix(self, prefix: str) -> None:
+        self.store.invalidate_prefix(prefix)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class CountingPuts(MemoryStore):
+    """A BaseStore that overrides put, as for metrics."""
+
+    puts = 0
+
+    def put(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool:
+        self.puts += 1
+        return super().put(key, entry, generation=generation, ttl=ttl)
+
+
+@pytest.mark.parametrize("kind", ["protocol only", "put overridden"])
+def test_a_store_of_your_own_records_through_its_put(surface: str, items: Items, kind: str) -> None:
+    store: Delegating | CountingPuts = (
+        Delegating(MemoryStore()) if kind == "protocol only" else CountingPuts()
+    )
+    client = Client(surface, items, store=store)
+    assert client.request("GET", "/items/1").event.notes == ("store-miss", "store-recorded")
+    assert store.puts == 1
+    hit = client.request("GET", "/items/1", [("If-None-Match", ONE)])
+    assert (hit.status, hit.event.notes) == (304, ("store-hit",))
