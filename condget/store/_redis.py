@@ -238,13 +238,12 @@ class RedisStore(BaseStore):
             self._due = collections.deque()
             self._due_pid = os.getpid()
         with self._due_lock:
-            due = self._due
-            if not due:
-                return self._pool.get_connection()
-            connection = due.popleft()
-            if not _answered(connection):
-                due.appendleft(connection)
-                return self._pool.get_connection()
+            connection = self._due.popleft() if self._due else None
+            if connection is not None and not _answered(connection):
+                self._due.appendleft(connection)
+                connection = None
+        if connection is None:
+            return self._pool.get_connection()  # it may connect: not under the lock
         try:
             error = connection.read_response()
         except self._response_error as refused:
