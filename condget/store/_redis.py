@@ -158,6 +158,10 @@ class RedisStore(BaseStore):
         self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError)
         self._no_script: type[BaseException] = module.exceptions.NoScriptError
         self._response_error: type[BaseException] = module.ResponseError
+        # redis-py before 5.1 raises its plain ConnectionError for a full pool.
+        self._pool_full: type[BaseException] = getattr(
+            module.exceptions, "MaxConnectionsError", module.ConnectionError
+        )
         # Connections whose answer to a put was not awaited, oldest first:
         # at most _IN_FLIGHT, and at most half of what the pool may open.
         self._due: collections.deque[Any] = collections.deque()
@@ -231,7 +235,8 @@ class RedisStore(BaseStore):
 
         That answer is read first (it is there: no wait), then the connection
         serves again; an answer still on its way stays there, and the pool
-        gives another connection.
+        gives another connection, unless it has none left: then the oldest
+        answer is awaited.
         """
         if self._due_pid != os.getpid():  # forked: those are the parent's, so is the lock
             self._due_lock = threading.Lock()
@@ -243,7 +248,15 @@ class RedisStore(BaseStore):
                 self._due.appendleft(connection)
                 connection = None
         if connection is None:
-            return self._pool.get_connection()  # it may connect: not under the lock
+            try:
+                return self._pool.get_connection()  # it may connect: not under the lock
+            except self._pool_full:
+                # Connections with answers on their way count against the
+                # pool's max_connections: wait for the oldest answer instead.
+                with self._due_lock:
+                    connection = self._due.popleft() if self._due else None
+                if connection is None:
+                    raise
         try:
             error = connection.read_response()
         except self._response_error as refused:

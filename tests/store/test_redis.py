@@ -315,6 +315,38 @@ def test_answers_due_from_a_dead_server_fail_fast_then_recover(own_redis: RedisS
     store.close()
 
 
+def test_a_full_pool_waits_for_an_answer_on_its_way_instead_of_failing(
+    own_redis: RedisServer,
+) -> None:
+    # The other threads hold the rest of the pool: the oldest answer due is
+    # awaited, and its connection serves.
+    store = RedisStore(f"{own_redis.url}?max_connections=2", timeout_ms=1000)
+    generation = store.get(target()).generation
+    warm = [store._pool.get_connection() for _ in range(2)]
+    for connection in warm:
+        store._pool.release(connection)
+    held = store._pool.get_connection()  # another thread's
+    own_redis.pause()
+    resume = threading.Timer(0.08, own_redis.resume)
+    resume.start()
+    try:
+        assert store.put_nowait(target(), ENTRY, generation=generation) is None
+        assert store.get(target()).entry == ENTRY  # not "Too many connections"
+    finally:
+        resume.join()
+        store._pool.release(held)
+    assert len(store._due) == 0
+    store.close()
+
+
+def test_a_full_pool_with_no_answer_due_is_unavailable(redis_server: RedisServer) -> None:
+    store = RedisStore(f"{redis_server.url}?max_connections=1", namespace=namespace())
+    held = store._pool.get_connection()
+    unavailable_quickly(lambda: store.get(target()))
+    store._pool.release(held)
+    store.close()
+
+
 def test_a_forked_child_leaves_the_parents_due_answers_alone(redis_server: RedisServer) -> None:
     store = RedisStore(redis_server.url, namespace=namespace())
     generation = store.get(target()).generation
