@@ -165,6 +165,32 @@ class Row:
         return statistics.median(self.means) * 1e6
 
 
+def timed(app: Any, make: Callable[[], dict[str, Any]]) -> Callable[[int], float]:
+    """``run(n)``: ``n`` requests through a WSGI app, each with the environ ``make()`` gives."""
+
+    def run(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            serve_wsgi(app, make())
+        return time.perf_counter() - started
+
+    return run
+
+
+def gets(store: BaseStore, query: str) -> Callable[[int], float]:
+    """``run(n)``: ``n`` lookups of the benchmark's target with ``query``: the round trip."""
+    key = request_key("http", "bench.example", "/items/1", query)
+    assert key is not None
+
+    def run(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            store.get(key.entry())
+        return time.perf_counter() - started
+
+    return run
+
+
 def wsgi_rows(group: str, store: BaseStore, views: Views, per_round: int) -> list[Row]:
     counter = itertools.count()
     slow = WSGIMiddleware(views.wsgi(VIEW_SECONDS))
@@ -174,26 +200,8 @@ def wsgi_rows(group: str, store: BaseStore, views: Views, per_round: int) -> lis
     conditional = environ_for("hit=1", IF_NONE_MATCH=TAG)
     assert serve_wsgi(stored, environ_for("hit=1")) == "200"  # recorded
 
-    def timed(app: Any, make: Callable[[], dict[str, Any]]) -> Callable[[int], float]:
-        def run(n: int) -> float:
-            started = time.perf_counter()
-            for _ in range(n):
-                serve_wsgi(app, make())
-            return time.perf_counter() - started
-
-        return run
-
     def fresh() -> dict[str, Any]:
         return environ_for(f"miss={next(counter)}")
-
-    entry = request_key("http", "bench.example", "/items/1", "hit=1")
-    assert entry is not None
-
-    def one_get(n: int) -> float:
-        started = time.perf_counter()
-        for _ in range(n):
-            store.get(entry.entry())
-        return time.perf_counter() - started
 
     before = views.calls
     assert serve_wsgi(stored, conditional) == "304"
@@ -208,7 +216,7 @@ def wsgi_rows(group: str, store: BaseStore, views: Views, per_round: int) -> lis
             per_round),
         Row(group, "GET, fast view, store miss + record", "200", timed(fast_stored, fresh),
             per_round),
-        Row(group, ONE_GET, "-", one_get, per_round),
+        Row(group, ONE_GET, "-", gets(store, "hit=1"), per_round),
     ]  # fmt: skip
 
 
@@ -292,31 +300,14 @@ def distant_rows(
     fast_stored = WSGIMiddleware(views.wsgi(0), store=store)
     fast_awaiting = WSGIMiddleware(views.wsgi(0), store=awaiting)
 
-    def timed(app: Any, make: Callable[[], dict[str, Any]]) -> Callable[[int], float]:
-        def run(n: int) -> float:
-            started = time.perf_counter()
-            for _ in range(n):
-                serve_wsgi(app, make())
-            return time.perf_counter() - started
-
-        return run
-
     def fresh() -> dict[str, Any]:
         return environ_for(f"far={next(counter)}")
 
-    entry = request_key("http", "bench.example", "/items/1", "far")
-    assert entry is not None
     # The connections back-to-back misses use (one waits for the lookup while
     # the last record's answer is on its way), opened before the timing.
     for app in (fast_stored, fast_awaiting):
         for _ in range(10):
             assert serve_wsgi(app, fresh()) == "200"
-
-    def one_get(n: int) -> float:
-        started = time.perf_counter()
-        for _ in range(n):
-            store.get(entry.entry())
-        return time.perf_counter() - started
 
     return [
         Row(group, "GET, fast view, no store", "200", timed(fast, lambda: environ_for("")),
@@ -324,7 +315,7 @@ def distant_rows(
         Row(group, "GET, fast view, store miss + record", "200", timed(fast_stored, fresh),
             per_round),
         Row(group, AWAITED_MISS, "200", timed(fast_awaiting, fresh), per_round),
-        Row(group, ONE_GET, "-", one_get, per_round),
+        Row(group, ONE_GET, "-", gets(store, "far"), per_round),
     ]  # fmt: skip
 
 

@@ -326,6 +326,9 @@ class BaseStore(abc.ABC):
 
     def _generation_keys(self, path: str) -> list[str]:
         # Everything, each prefix, then the path itself (last: _write_if's checks[0]).
+        return list(self._path_keys(path))
+
+    def _path_keys(self, path: str) -> tuple[str, ...]:
         # A lookup and its record hash the same path's keys: they are kept
         # for the last _KEPT_PATHS paths.
         keys = self._keys_by_path.get(path)
@@ -338,11 +341,11 @@ class BaseStore(abc.ABC):
             if len(self._keys_by_path) >= _KEPT_PATHS:
                 self._keys_by_path.clear()
             self._keys_by_path[path] = keys
-        return list(keys)
+        return keys
 
     def _entry_key(self, key: StoreKey) -> str:
         # The path's hash tag is its generation key's (the last of them).
-        tag = self._generation_keys(key.path)[-1][:-2]
+        tag = self._path_keys(key.path)[-1][:-2]
         return f"{tag}:v:{self._digest(b'v', key.path + chr(0) + key.variant)}"
 
     # -- failure memory ----------------------------------------------------

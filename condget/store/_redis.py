@@ -242,35 +242,35 @@ class RedisStore(BaseStore):
             self._due_lock = threading.Lock()
             self._due = collections.deque()
             self._due_pid = os.getpid()
-        with self._due_lock:
-            connection = self._due.popleft() if self._due else None
-            if connection is not None and not _answered(connection):
-                self._due.appendleft(connection)
-                connection = None
+        connection = self._oldest_due(arrived=True)
         if connection is None:
             try:
                 return self._pool.get_connection()  # it may connect: not under the lock
             except self._pool_full:
                 # Connections with answers on their way count against the
                 # pool's max_connections: wait for the oldest answer instead.
-                with self._due_lock:
-                    connection = self._due.popleft() if self._due else None
+                connection = self._oldest_due(arrived=False)
                 if connection is None:
                     raise
         try:
-            error = connection.read_response()
-        except self._response_error as refused:
-            error = refused  # a whole error answer: the connection is in step
+            connection.read_response()
+        except self._response_error as refused:  # a whole answer: the connection is in step
+            _LOGGER.warning("%r: Redis refused a record: %s", self, refused)
         except Exception:
             connection.disconnect()  # broken: the next command connects again
-            return connection
         except BaseException:
             connection.disconnect()
             self._pool.release(connection)
             raise
-        if isinstance(error, self._response_error):
-            _LOGGER.warning("%r: Redis refused a record: %s", self, error)
         return connection
+
+    def _oldest_due(self, *, arrived: bool) -> Any:
+        """The connection of the oldest answer due (only if it has come, with ``arrived``)."""
+        with self._due_lock:
+            due = self._due
+            if not due or (arrived and not _answered(due[0])):
+                return None
+            return due.popleft()
 
     def put_nowait(
         self,

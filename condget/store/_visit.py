@@ -153,12 +153,7 @@ class Visit:
                 if_match=conditions.if_match,
                 if_unmodified_since=conditions.if_unmodified_since,
             )
-        elif method == "HEAD" and (
-            conditions.if_none_match is None
-            and conditions.if_modified_since is None
-            and conditions.if_match is None
-            and conditions.if_unmodified_since is None
-        ):
+        elif method == "HEAD" and not conditions.decisive:
             return None
         try:
             found = lookup(self._store, self._key, self._header)
