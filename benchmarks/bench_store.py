@@ -386,26 +386,36 @@ def distant_summary(group: str, by_label: dict[str, float]) -> str:
     )
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serving(command: list[str], port: int, what: str) -> subprocess.Popen[bytes]:
+    """Start ``command`` and wait until it accepts connections on ``port``."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    process.wait(timeout=10)
+    raise RuntimeError(f"{what} did not start")
+
+
 class DelayProxy:
     """benchmarks/delay_proxy.py in front of a port: every byte late by DELAY_MS each way."""
 
     def __init__(self, target: int) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         script = Path(__file__).with_name("delay_proxy.py")
-        self.process = subprocess.Popen(
-            [sys.executable, str(script), str(self.port), str(target), str(DELAY_MS)]
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("the delay proxy did not start")
+        command = [sys.executable, str(script), str(self.port), str(target), str(DELAY_MS)]
+        self.process = serving(command, self.port, "the delay proxy")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -413,26 +423,15 @@ class DelayProxy:
 
 
 class LocalRedis:
-    """A throwaway redis-server on 127.0.0.1 (no persistence), or ``None`` without one."""
+    """A throwaway redis-server on 127.0.0.1 (no persistence)."""
 
     def __init__(self, executable: str, directory: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.process = subprocess.Popen(
+        self.port = free_port()
+        self.process = serving(
             [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            self.port, "redis-server",
         )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not start")
 
     @property
     def url(self) -> str:

@@ -23,12 +23,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from condget.asgi import ConditionalMiddleware as ASGIMiddleware
-from condget.store import RedisStore, SQLiteStore, ValidatorStore
+from condget.store import (
+    MemoryStore,
+    RedisStore,
+    SQLiteStore,
+    StoredValidators,
+    StoreKey,
+    ValidatorStore,
+)
 from condget.wsgi import ConditionalMiddleware as WSGIMiddleware
 
 Headers = list[tuple[str, str]]
@@ -146,3 +153,32 @@ def __getattr__(name: str) -> Any:
         else:
             _built[name] = ASGIMiddleware(items.asgi, store=store)
     return _built[name]
+
+
+class CountingStore(MemoryStore):
+    """A memory store that counts its reads, its puts and its conditional writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = self.puts = self.writes = 0
+
+    def _read(self, keys: Sequence[str]) -> list[bytes | None]:
+        self.reads += 1
+        return super()._read(keys)
+
+    def put(
+        self,
+        key: StoreKey,
+        entry: StoredValidators,
+        *,
+        generation: str,
+        ttl: float | None = None,
+    ) -> bool:
+        self.puts += 1
+        return super().put(key, entry, generation=generation, ttl=ttl)
+
+    def _write_if(
+        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
+    ) -> bool:
+        self.writes += 1
+        return super()._write_if(key, value, ttl_ms, checks)

@@ -19,6 +19,7 @@ from condget.store import (
     record,
     request_key,
 )
+from tests.store.apps import CountingStore
 
 V1 = Validators('"v1"', 1_700_000_000)
 
@@ -82,21 +83,6 @@ def test_a_known_vary_is_not_written_again() -> None:
     br = headers(accept_encoding="br")
     record(store, key(), lookup(store, key(), br), V1, response, br)
     assert store.puts == 3  # the variant only
-
-
-class CountingStore(MemoryStore):
-    puts = 0
-
-    def put(
-        self,
-        key: StoreKey,
-        entry: StoredValidators,
-        *,
-        generation: str,
-        ttl: float | None = None,
-    ) -> bool:
-        self.puts += 1
-        return super().put(key, entry, generation=generation, ttl=ttl)
 
 
 def test_a_write_during_the_view_wins(store: BaseStore) -> None:

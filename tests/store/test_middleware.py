@@ -8,7 +8,6 @@ RedisStore on a real redis-server), and counts the view's calls.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from condget.store import (
     request_key,
     visit,
 )
-from tests.store.apps import Items, tag_of
+from tests.store.apps import CountingStore, Items, tag_of
 from tests.store.client import SURFACES, Client
 from tests.store.redis_server import RedisServer, free_port
 
@@ -119,22 +118,8 @@ def test_a_client_with_an_old_tag_gets_the_view_and_the_current_tag(
     assert other.event.notes == ("store-passed", "store-recorded")
 
 
-class CountingWrites(MemoryStore):
-    """A memory store that counts its conditional writes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes = 0
-
-    def _write_if(
-        self, key: str, value: bytes, ttl_ms: int, checks: Sequence[tuple[str, bytes]]
-    ) -> bool:
-        self.writes += 1
-        return super()._write_if(key, value, ttl_ms, checks)
-
-
 def test_an_unchanged_entry_is_not_written_again(surface: str, items: Items) -> None:
-    store = CountingWrites()
+    store = CountingStore()
     client = Client(surface, items, store=store)
     client.request("GET", "/items/1")
     assert store.writes == 1
@@ -411,18 +396,6 @@ def test_a_write_during_the_view_wins_over_the_record(surface: str, items: Items
     assert client.request("GET", "/items/1").event.notes == ("store-miss", "store-recorded")
 
 
-class CountingStore(MemoryStore):
-    """A memory store that counts its reads."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = 0
-
-    def _read(self, keys: Sequence[str]) -> list[bytes | None]:
-        self.reads += 1
-        return super()._read(keys)
-
-
 def test_an_unconditional_head_does_not_use_the_store(surface: str, items: Items) -> None:
     # Only a GET's response is recorded, and without conditional fields
     # there is nothing to answer from the store: no read at all.
@@ -660,27 +633,10 @@ class Delegating:
         self.store.close()
 
 
-class CountingPuts(MemoryStore):
-    """A BaseStore that overrides put, as for metrics."""
-
-    puts = 0
-
-    def put(
-        self,
-        key: StoreKey,
-        entry: StoredValidators,
-        *,
-        generation: str,
-        ttl: float | None = None,
-    ) -> bool:
-        self.puts += 1
-        return super().put(key, entry, generation=generation, ttl=ttl)
-
-
 @pytest.mark.parametrize("kind", ["protocol only", "put overridden"])
 def test_a_store_of_your_own_records_through_its_put(surface: str, items: Items, kind: str) -> None:
-    store: Delegating | CountingPuts = (
-        Delegating(MemoryStore()) if kind == "protocol only" else CountingPuts()
+    store: Delegating | CountingStore = (
+        Delegating(MemoryStore()) if kind == "protocol only" else CountingStore()
     )
     client = Client(surface, items, store=store)
     assert client.request("GET", "/items/1").event.notes == ("store-miss", "store-recorded")
