@@ -439,10 +439,16 @@ def handling_for(
         or options.store is not None
         or not plain_request(method, conditions)
     ):
-        return Handling.FULL
+        return _FULL
     if not Exchange.needed(method, conditions, auto_etag=options.auto_etag, ranges=options.ranges):
-        return Handling.UNTOUCHED
-    return Handling.AT_START
+        return _UNTOUCHED
+    return _AT_START
+
+
+# Read per request: names, not attribute lookups on the enum.
+_FULL: Final = Handling.FULL
+_UNTOUCHED: Final = Handling.UNTOUCHED
+_AT_START: Final = Handling.AT_START
 
 
 class StoreCheck(Protocol):
@@ -613,7 +619,7 @@ def plain_request(method: str, conditions: Conditions) -> bool:
 
 
 def plain_start(
-    options: MiddlewareOptions, method: str, status: int, fields: ResponseFields
+    options: MiddlewareOptions, method: str, status: int, headers: Fields
 ) -> tuple[tuple[str, str], ...] | None:
     """The fields a :func:`plain_request`'s response goes out with at its start, or ``None``.
 
@@ -622,21 +628,68 @@ def plain_start(
     response goes out at once, with the returned fields added: exactly what
     :meth:`Exchange.start` would release for it (a property the tests hold
     the two to).
+
+    Most responses pass here, so it reads ``headers`` (``str`` or ``bytes``
+    pairs) in one loop of one lookup per field, and scans them in full
+    (:func:`scan_response`) only for the fields that decide whether ranges
+    are served at all.
     """
     if not _eligible(status):
         return ()  # R28: not condget's to change
-    if options.auto_etag and fields.etag is None and method == "GET":
+    tagged = False
+    length: str | bytes | None = None
+    ranging = False
+    roles = _plain_roles
+    for name, value in headers:
+        role = roles.get(name)
+        if role is None:
+            role = _plain_role(name)
+        if role:
+            if role == _TAG:
+                tagged = True
+            elif role == _LENGTH:
+                length = value  # the last line wins, as in scan_response
+            else:
+                ranging = True
+    if options.auto_etag and not tagged and method == "GET":
         return None  # perhaps held and hashed
-    if (
-        not options.ranges
-        or status != 200
-        or fields.accept_ranges is not None  # the application's word
-        or not _rangeable(fields)
-    ):
+    if not options.ranges or status != 200:
         return ()
+    if ranging:
+        fields = scan_response(headers)
+        if fields.accept_ranges is not None or not _rangeable(fields):
+            return ()  # the application's word, or a body never cut
+    if isinstance(length, bytes):
+        length = length.decode("latin-1")
     # Without a declared length nothing here learns one: no Accept-Ranges.
-    length = _declared_length(fields.content_length)
-    return (_ACCEPT_RANGES,) if length else ()  # R51: where a range would be served
+    return (_ACCEPT_RANGES,) if _declared_length(length) else ()  # R51: where a range is served
+
+
+# What plain_start reads of a field, by its name.
+_OTHER: Final = 0
+_TAG: Final = 1
+_LENGTH: Final = 2
+_RANGING: Final = 3  # what _rangeable reads: Accept-Ranges, Content-Encoding, Content-Range
+_PLAIN_ROLES: Final = {
+    "etag": _TAG,
+    "content-length": _LENGTH,
+    "accept-ranges": _RANGING,
+    "content-encoding": _RANGING,
+    "content-range": _RANGING,
+}
+# Names match case-insensitively, but an application spells each its own
+# one way: the spellings met are remembered, so a field costs one lookup. A
+# bound keeps an application that invents names from growing it.
+_plain_roles: dict[str | bytes, int] = {}
+_KEPT_SPELLINGS: Final = 512
+
+
+def _plain_role(name: str | bytes) -> int:
+    text = name if isinstance(name, str) else name.decode("latin-1")
+    role = _PLAIN_ROLES.get(text.lower(), _OTHER)
+    if len(_plain_roles) < _KEPT_SPELLINGS:
+        _plain_roles[name] = role
+    return role
 
 
 def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:

@@ -47,7 +47,6 @@ from condget.engine import (
     handling_for,
     hidden_from_app,
     plain_start,
-    scan_response,
     seeks_ranges,
 )
 from condget.observe import Observation, Observer, Watch
@@ -547,7 +546,7 @@ class _Responder:
         assert self._plain is not None
         middleware, method, conditions = self._plain
         headers = message.get("headers", [])
-        added = plain_start(middleware, method, message["status"], scan_response(headers))
+        added = plain_start(middleware, method, message["status"], headers)
         if added is not None:
             self._direct = True
             if added:

@@ -43,7 +43,6 @@ from condget.engine import (
     handling_for,
     hidden_from_app,
     plain_start,
-    scan_response,
     seeks_ranges,
 )
 from condget.observe import Observation, Observer, Watch
@@ -59,6 +58,21 @@ _Write: TypeAlias = Callable[[bytes], object]
 _LIST_BODIES: Final = (list, tuple)  # complete when the application returns
 
 
+_NO_CONDITIONS: Final = Conditions()
+# Where conditional fields can be in an environ (PEP 3333's CGI names).
+_CONDITION_KEYS: Final = frozenset(
+    {
+        "HTTP_IF_MATCH",
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_IF_RANGE",
+        "HTTP_RANGE",
+        HIDDEN_CONDITIONS,
+    }
+)
+
+
 def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
     """The request's conditional fields, read from a WSGI ``environ``.
 
@@ -70,6 +84,8 @@ def conditions_from_environ(environ: WSGIEnvironment) -> Conditions:
     Args:
         environ: The WSGI environment.
     """
+    if environ.keys().isdisjoint(_CONDITION_KEYS):
+        return _NO_CONDITIONS  # most requests: one lookup per key, no tuple built
     hidden: Conditions | None = environ.get(HIDDEN_CONDITIONS)
     if hidden is not None:
         return hidden
@@ -375,10 +391,20 @@ def _close(body: Iterable[bytes]) -> None:
 
 
 def _status_code(status: str) -> int:
-    try:
-        return int(status[:3])
-    except ValueError:
-        return 0  # not a status line a server would send: the server's to judge
+    code = _status_codes.get(status)
+    if code is None:
+        try:
+            code = int(status[:3])
+        except ValueError:
+            code = 0  # not a status line a server would send: the server's to judge
+        if len(_status_codes) < _KEPT_STATUS_LINES:
+            _status_codes[status] = code
+    return code
+
+
+# An application sends few distinct status lines: each is read once.
+_status_codes: dict[str, int] = {}
+_KEPT_STATUS_LINES: Final = 256
 
 
 class _Plain:
@@ -438,9 +464,7 @@ class _Plain:
         if response is not None:
             return response.start_response(status, headers, exc_info)
         if not self._direct:
-            added = plain_start(
-                self._middleware, self._method, _status_code(status), scan_response(headers)
-            )
+            added = plain_start(self._middleware, self._method, _status_code(status), headers)
             if added is None:
                 return self._take_over().start_response(status, headers, exc_info)
             self._direct = True

@@ -148,6 +148,41 @@ def test_conditions_from_environ_reads_all_six_fields() -> None:
     assert conditions.range == "bytes=0-1"
 
 
+FIELDS_ONE_BY_ONE = {
+    "if_match": ("If-Match", '"a"'),
+    "if_none_match": ("If-None-Match", '"b"'),
+    "if_modified_since": ("If-Modified-Since", LM),
+    "if_unmodified_since": ("If-Unmodified-Since", LATER),
+    "if_range": ("If-Range", '"c"'),
+    "range": ("Range", "bytes=0-1"),
+}
+
+
+@pytest.mark.parametrize("attribute", FIELDS_ONE_BY_ONE)
+def test_conditions_from_environ_finds_any_one_field_alone(attribute: str) -> None:
+    # Most environs have none, found by one lookup per key: each key must be among them.
+    conditions = conditions_from_environ(environ("GET", [FIELDS_ONE_BY_ONE[attribute]]))
+    assert conditions._asdict() == {
+        name: FIELDS_ONE_BY_ONE[name][1] if name == attribute else None
+        for name in FIELDS_ONE_BY_ONE
+    }
+    assert conditions_from_environ(environ("GET")) == conditions_from_environ({})
+
+
+def test_many_status_lines_are_each_read_right() -> None:
+    # Status lines read are remembered up to a bound; past it each is read again.
+    import condget.wsgi
+
+    for number in range(300):
+        app = tagged_app(status=f"200 Fine {number}")
+        response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
+        assert response.code == 304, number
+    odd = tagged_app(status="2x0 Odd")
+    response = serve(ConditionalMiddleware(odd), environ("GET", [("If-None-Match", ETAG)]))
+    assert response.status == "2x0 Odd"  # not a status condget can read: the server's to judge
+    assert len(condget.wsgi._status_codes) <= condget.wsgi._KEPT_STATUS_LINES
+
+
 # --- Response side: what passes through untouched -----------------------------
 
 
