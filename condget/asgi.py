@@ -19,6 +19,7 @@ middleware does:
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
 from typing import Any, Final, TypeAlias
@@ -69,6 +70,7 @@ _REQUEST_FIELDS: Final = frozenset(
     {b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since"}
     | {b"if-range", b"range"}
 )
+_NO_CONDITIONS: Final = Conditions()
 _START: Final = "http.response.start"
 _BODY: Final = "http.response.body"
 _TRAILERS: Final = "http.response.trailers"
@@ -399,19 +401,24 @@ def _key_request(scope: Scope) -> KeyRequest:
 
 
 def _conditions(headers: Iterable[tuple[bytes, bytes]]) -> Conditions:
+    found = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in headers
+        if name in _REQUEST_FIELDS
+    ]
     # Conditions joins repeated lines with ", " (R1, §5.3).
-    return Conditions.from_headers(
-        [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in headers
-            if name in _REQUEST_FIELDS
-        ]
-    )
+    return Conditions.from_headers(found) if found else _NO_CONDITIONS
 
 
 def _encoded(fields: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     # ASGI wants lowercase names in a response (and HTTP/2 on the wire).
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in fields]
+
+
+@functools.lru_cache(maxsize=8)
+def _encoded_plain(added: tuple[tuple[str, str], ...]) -> list[tuple[bytes, bytes]]:
+    # What plain_start adds is one of very few tuples: each is encoded once.
+    return _encoded(added)
 
 
 async def _send_reply(send: Send, reply: Reply) -> None:
@@ -550,7 +557,7 @@ class _Responder:
         if added is not None:
             self._direct = True
             if added:
-                message = dict(message, headers=[*headers, *_encoded(added)])
+                message = dict(message, headers=[*headers, *_encoded_plain(added)])
             await self._send(message)
             return None
         engine = exchange_for(middleware, method, conditions)
