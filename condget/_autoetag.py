@@ -6,10 +6,11 @@ body lives here, so WSGI and ASGI behave identically.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from typing import Final
 
-from ._etag import ETag, ETagHasher
+from ._etag import ETag, hash_etag
 from ._headers import Headers, ResponseFields, header_items, scan_response
 
 __all__ = ["AutoETag", "refusal"]
@@ -54,7 +55,7 @@ class AutoETag:
     Use :meth:`for_response` to learn whether a response qualifies.
     """
 
-    __slots__ = ("_decoded_left", "_decompressor", "_empty", "_failed", "_hasher")
+    __slots__ = ("_decoded_left", "_decompressor", "_empty", "_failed", "_hash")
 
     def __init__(
         self, content_coding: str | None = None, *, max_decoded: int | None = None
@@ -73,7 +74,7 @@ class AutoETag:
                 recovered (``br``, ``zstd``...): hashing its bytes as if they
                 were the content would break the tag's promise.
         """
-        self._hasher = ETagHasher()
+        self._hash = hashlib.sha256()  # ETagHasher's, without its call per chunk
         self._empty = True
         self._failed = False
         self._decoded_left = max_decoded
@@ -169,7 +170,7 @@ class AutoETag:
                     self._failed = True
                     return
             self._empty = False
-            self._hasher.update(identity)
+            self._hash.update(identity)
 
     def etag(self) -> ETag | None:
         """The weak tag for the whole body, or ``None`` for an empty or undecodable one."""
@@ -181,7 +182,7 @@ class AutoETag:
                 return None  # past max_decoded, or a truncated stream
         if self._empty:
             return None
-        return self._hasher.etag(weak=True)
+        return hash_etag(self._hash, True)
 
 
 def refusal(status: int, fields: ResponseFields, *, complete: bool) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 from dataclasses import dataclass, field
 from typing import Final
@@ -229,6 +229,15 @@ class ETagHasher:
             weak: Make a weak tag, for bytes that an intermediary may still
                 change without changing the meaning (a compressor, §8.8.1).
         """
-        opaque = base64.urlsafe_b64encode(self._hash.digest()[:16]).rstrip(b"=")
-        # base64url's alphabet is all etagc: no need to check it again.
-        return _valid_etag(opaque.decode("ascii"), weak)
+        return hash_etag(self._hash, weak)
+
+
+def hash_etag(hash: hashlib._Hash, weak: bool) -> ETag:
+    """The tag :class:`ETagHasher` gives for a SHA-256 ``hash`` of the body (``AutoETag``'s too)."""
+    # 128 bits in unpadded base64url: 22 characters, all etagc, so the
+    # grammar needs no second check.
+    encoded = binascii.b2a_base64(hash.digest()[:16], newline=False)
+    return _valid_etag(encoded[:22].translate(_URL_SAFE).decode("ascii"), weak)
+
+
+_URL_SAFE: Final = bytes.maketrans(b"+/", b"-_")

@@ -584,10 +584,39 @@ class _Response:
                 step is FORWARD or (isinstance(step, Release) and not step.held)
             ) and not self._engine.dropping:
                 return body  # the common case: the server gets the app's own iterable
+            if step is HOLD and isinstance(body, _LIST_BODIES):
+                return self._fed_whole(body)
         if self._reply is not None:
             self.close_body()
             return _send(self._reply, self._server_start)
         return _Body(self)
+
+    def _fed_whole(self, body: list[bytes] | tuple[bytes, ...]) -> Iterable[bytes]:
+        """A held list's chunks, fed to the engine at once: they are all here already.
+
+        Holding a list blocks nothing (PEP 3333 asks that only of an iterable
+        still producing), so the server gets the application's own list, or
+        the reply, at once: no iteration goes through condget.
+        """
+        engine = self._engine
+        rest = iter(body)
+        left = len(body)
+        step: Step = HOLD
+        for chunk in rest:
+            left -= 1
+            step = engine.body(chunk, more=left > 0)
+            if step is not HOLD:
+                break
+        if not body:
+            step = engine.body(b"", more=False)
+        if isinstance(step, Reply):
+            self.close_body()
+            return _send(step, self._server_start)
+        if isinstance(step, Release) and not engine.dropping:
+            # Each chunk was held, or comes after the release, to be forwarded.
+            self._commit(step)
+            return body
+        return _Body(self, step, rest)  # a 206 to cut, or a HEAD to answer from the GET
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
@@ -714,11 +743,17 @@ class _Body:
     drops it early, and the server's ``close()`` would then close it again.
     """
 
-    __slots__ = ("_error", "_inner", "_iterator", "_out", "_response")
+    __slots__ = ("_error", "_inner", "_iterator", "_out", "_pending", "_response")
 
-    def __init__(self, response: _Response) -> None:
+    def __init__(
+        self,
+        response: _Response,
+        pending: Step | None = None,
+        rest: Iterator[bytes] | None = None,
+    ) -> None:
         self._response = response
-        self._iterator: Iterator[bytes] | None = None
+        self._pending = pending  # a step the engine gave before the server iterated
+        self._iterator = rest  # what is left of the application's iterable
         self._out: list[bytes] = []  # what goes to the server next, last first
         self._error: Exception | None = None  # raised once what was held is out
         self._inner: Iterator[bytes] | None = None  # the GET answering a HEAD
@@ -728,8 +763,6 @@ class _Body:
 
     def __next__(self) -> bytes:
         response = self._response
-        engine = response._engine
-        step: Step
         while True:
             if self._out:
                 return self._out.pop()
@@ -738,34 +771,13 @@ class _Body:
                 raise error
             if self._inner is not None:
                 return next(self._inner)
-            if self._iterator is None:
-                self._iterator = iter(response._body)
-            try:
-                chunk = next(self._iterator)
-            except StopIteration:
-                if not response._started and response._status is not None:
-                    response._start(complete=True)  # started by an empty first iteration
-                if response._reply is not None:
-                    step = response._reply
-                elif not engine.holding and not engine.cutting:
-                    raise  # released, or never started (the server's to report)
-                else:
-                    step = engine.body(b"", more=False)
-            except Exception as error:
-                released = engine.failed()
-                if released is None:
-                    raise
-                response._commit(released)
-                self._out = released.held[::-1]
-                self._error = error
-                continue
+            step: Step | bytes | None = self._pending
+            if step is None:
+                step = self._read()
             else:
-                if not response._started:
-                    response._start(complete=False)
-                reply = response._reply
-                step = engine.body(chunk, more=True) if reply is None else reply
-                if step is FORWARD:
-                    return chunk
+                self._pending = None
+            if isinstance(step, bytes):
+                return step  # forwarded as it came
             if step is HOLD:
                 continue
             if isinstance(step, Release):
@@ -792,6 +804,36 @@ class _Body:
                 self._inner = iter(response.fetch_get())
             # DROP: a HEAD answered from a GET sends no body, but reads it all,
             # as a server would, so that an error at its end still surfaces.
+
+    def _read(self) -> Step | bytes:
+        """The engine's step for the application's next chunk, or the chunk to forward."""
+        response = self._response
+        engine = response._engine
+        if self._iterator is None:
+            self._iterator = iter(response._body)
+        try:
+            chunk = next(self._iterator)
+        except StopIteration:
+            if not response._started and response._status is not None:
+                response._start(complete=True)  # started by an empty first iteration
+            if response._reply is not None:
+                return response._reply
+            if not engine.holding and not engine.cutting:
+                raise  # released, or never started (the server's to report)
+            return engine.body(b"", more=False)
+        except Exception as error:
+            released = engine.failed()
+            if released is None:
+                raise
+            response._commit(released)
+            self._out = released.held[::-1]
+            self._error = error
+            return HOLD  # nothing more: what was held goes out, then the error
+        if not response._started:
+            response._start(complete=False)
+        reply = response._reply
+        step = engine.body(chunk, more=True) if reply is None else reply
+        return chunk if step is FORWARD else step
 
     def _finish(self) -> None:
         self._response.close_body()
