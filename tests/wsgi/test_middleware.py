@@ -217,6 +217,35 @@ def test_with_nothing_to_do_the_server_gets_the_apps_own_iterable() -> None:
     assert plain(environ("POST", [("If-None-Match", '"other"')]), start_response) is body
 
 
+def test_a_held_list_goes_to_the_server_as_it_is_or_as_the_reply() -> None:
+    # A list is all there: condget feeds it to the engine inside the call,
+    # and the server iterates the application's own list, tagged.
+    chunks = [b"hello ", b"", b"world"]
+    returned: list[list[bytes]] = []
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        returned.append(list(chunks))
+        return returned[-1]
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        started.append((status, headers))
+        return lambda data: None
+
+    middleware = ConditionalMiddleware(app)
+    body = middleware(environ("GET"), start_response)
+    assert body is returned[-1]  # no iterator of condget's between
+    assert started[-1][0] == "200 OK"
+    tag = dict(started.pop()[1])["ETag"]
+    assert tag == auto_tag(chunks)
+    body = middleware(environ("GET", [("If-None-Match", tag)]), start_response)
+    assert (body, started.pop()[0]) == ([], "304 Not Modified")
+    chunks.clear()
+    assert middleware(environ("GET"), start_response) is returned[-1]
+    assert "ETag" not in dict(started.pop()[1])  # an empty body gets no tag
+
+
 @pytest.mark.parametrize(
     "status", ["301 Moved Permanently", "304 Not Modified", "404 Not Found", "500 Oops"]
 )
