@@ -12,6 +12,7 @@ configuration, so one instance serves any number of threads.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
@@ -330,6 +331,7 @@ _UNTOUCHED: Final = Handling.UNTOUCHED
 _AT_START: Final = Handling.AT_START
 
 
+@functools.lru_cache(maxsize=64)  # the few names condget reads or hides, each spelt once
 def _environ_key(name: str) -> str:
     """The CGI spelling of a request field's name (PEP 3333)."""
     return "HTTP_" + name.upper().replace("-", "_")
