@@ -34,7 +34,7 @@ import enum
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Final, Literal, Protocol, TypeAlias, cast
+from typing import Final, Literal, Protocol, TypeAlias
 
 from ._autoetag import AutoETag, refusal
 from ._errors import CondgetError
@@ -1406,10 +1406,12 @@ def _declared_length(value: str | None) -> int | None:
 
 
 def _as_text(headers: Fields) -> list[tuple[str, str]]:
-    # ASGI's bytes, WSGI's text: one comprehension, no call per field.
-    return [
-        (name, value)
-        if isinstance(name, str) and isinstance(value, str)
-        else (cast(bytes, name).decode("latin-1"), cast(bytes, value).decode("latin-1"))
-        for name, value in headers
-    ]
+    # ASGI's bytes, WSGI's text, each decoded where it is bytes.
+    text = []
+    for name, value in headers:
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        text.append((name, value))
+    return text

@@ -70,6 +70,8 @@ _REQUEST_FIELDS: Final = frozenset(
     {b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since"}
     | {b"if-range", b"range"}
 )
+# The same names as the text hidden_from_app gives: spelt in bytes once.
+_FIELD_NAMES: Final = {name.decode("ascii"): name for name in _REQUEST_FIELDS}
 _NO_CONDITIONS: Final = Conditions()
 _START: Final = "http.response.start"
 _BODY: Final = "http.response.body"
@@ -254,7 +256,7 @@ class ConditionalMiddleware:
             return
         hidden = hidden_from_app(self, method, conditions)
         if hidden:
-            scope = _without(scope, {name.encode("ascii") for name in hidden})
+            scope = _without(scope, {_FIELD_NAMES[name] for name in hidden})
             scope[HIDDEN_CONDITIONS] = conditions
         engine = exchange_for(self, method, conditions, fill=found, watch=watch, settled=settled)
         if engine is None:
