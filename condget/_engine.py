@@ -639,9 +639,8 @@ def plain_start(
     tagged = False
     length: str | bytes | None = None
     ranging = False
-    roles = _plain_roles
     for name, value in headers:
-        role = roles.get(name)
+        role = _text_roles.get(name) if isinstance(name, str) else _byte_roles.get(name)
         if role is None:
             role = _plain_role(name)
         if role:
@@ -679,16 +678,23 @@ _PLAIN_ROLES: Final = {
 }
 # Names match case-insensitively, but an application spells each its own
 # one way: the spellings met are remembered, so a field costs one lookup. A
-# bound keeps an application that invents names from growing it.
-_plain_roles: dict[str | bytes, int] = {}
+# bound keeps an application that invents names from growing them. ASGI's
+# bytes names have their own: looked up among equal str names they would be
+# compared with them, which `python -b` reports.
+_text_roles: dict[str, int] = {}
+_byte_roles: dict[bytes, int] = {}
 _KEPT_SPELLINGS: Final = 512
 
 
 def _plain_role(name: str | bytes) -> int:
-    text = name if isinstance(name, str) else name.decode("latin-1")
-    role = _PLAIN_ROLES.get(text.lower(), _OTHER)
-    if len(_plain_roles) < _KEPT_SPELLINGS:
-        _plain_roles[name] = role
+    if isinstance(name, str):
+        role = _PLAIN_ROLES.get(name.lower(), _OTHER)
+        if len(_text_roles) < _KEPT_SPELLINGS:
+            _text_roles[name] = role
+    else:
+        role = _PLAIN_ROLES.get(name.decode("latin-1").lower(), _OTHER)
+        if len(_byte_roles) < _KEPT_SPELLINGS:
+            _byte_roles[name] = role
     return role
 
 

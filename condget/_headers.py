@@ -170,13 +170,17 @@ _RESPONSE_NAMES: Final = (
     "accept-ranges",
 )
 _CACHE_CONTROL: Final = 6
-# Lower case (ASGI's bytes too) and the usual spellings (ETag, Content-Length),
-# found without lower().
-_RESPONSE_INDEX: Final[dict[str | bytes, int]] = {
+# Lower case and the usual spellings (ETag, Content-Length), found without
+# lower(). ASGI's bytes have a table of their own: a bytes name looked up
+# among equal str names would compare the two, which `python -b` reports
+# (and `-bb` raises).
+_RESPONSE_INDEX: Final[dict[str, int]] = {
     **{name: index for index, name in enumerate(_RESPONSE_NAMES)},
     **{name.title(): index for index, name in enumerate(_RESPONSE_NAMES)},
     "ETag": 0,
-    **{name.encode("ascii"): index for index, name in enumerate(_RESPONSE_NAMES)},
+}
+_RESPONSE_INDEX_BYTES: Final[dict[bytes, int]] = {
+    name.encode("ascii"): index for index, name in enumerate(_RESPONSE_NAMES)
 }
 # A name of another length cannot be one of ours: most fields are passed
 # over for the price of len().
@@ -194,11 +198,16 @@ def scan_response(
     found: list[str | None] = [None, None, None, None, None, None, None, None]
     for name, value in headers:
         if len(name) in _RESPONSE_LENGTHS:
-            index = _RESPONSE_INDEX.get(name)
-            if index is None:
-                index = _RESPONSE_INDEX.get(name.lower())
+            if isinstance(name, str):
+                index = _RESPONSE_INDEX.get(name)
                 if index is None:
-                    continue
+                    index = _RESPONSE_INDEX.get(name.lower())
+            else:
+                index = _RESPONSE_INDEX_BYTES.get(name)
+                if index is None:
+                    index = _RESPONSE_INDEX_BYTES.get(name.lower())
+            if index is None:
+                continue
             text = value if isinstance(value, str) else value.decode("latin-1")
             earlier = found[index]
             if index == _CACHE_CONTROL and earlier is not None:

@@ -125,7 +125,7 @@ def test_names_spelled_many_ways_are_each_read_right() -> None:
     for number in range(600):
         invented = [(f"X-Invented-{number}", "1"), ("ETag", '"a"'), ("Content-Length", "5")]
         assert plain_start(options, "GET", 200, invented) == (("Accept-Ranges", "bytes"),)
-    assert len(condget._engine._plain_roles) <= condget._engine._KEPT_SPELLINGS
+    assert len(condget._engine._text_roles) <= condget._engine._KEPT_SPELLINGS
     coded = [("ETag", '"a"'), ("Content-Length", "5"), ("cOnTeNt-EnCoDiNg", "gzip")]
     assert plain_start(options, "GET", 200, coded) == ()  # never cut (R51)
     assert plain_start(options, "GET", 200, [(b"etag", b'"a"'), (b"content-length", b"5")]) == (
