@@ -586,7 +586,8 @@ class _Response:
                 step is FORWARD or (isinstance(step, Release) and not step.held)
             ) and not self._engine.dropping:
                 return body  # the common case: the server gets the app's own iterable
-            if step is HOLD and isinstance(body, _LIST_BODIES):
+            if step is HOLD and (type(body) is list or type(body) is tuple):
+                # Not a subclass: its iteration or its len() may be its own.
                 return self._fed_whole(body)
         if self._reply is not None:
             self.close_body()
@@ -773,13 +774,13 @@ class _Body:
                 raise error
             if self._inner is not None:
                 return next(self._inner)
-            step: Step | bytes | None = self._pending
+            step = self._pending
             if step is None:
-                step = self._read()
+                step, chunk = self._read()
+                if step is FORWARD:
+                    return chunk  # as it came, whatever it is: the server's to judge
             else:
                 self._pending = None
-            if isinstance(step, bytes):
-                return step  # forwarded as it came
             if step is HOLD:
                 continue
             if isinstance(step, Release):
@@ -807,8 +808,8 @@ class _Body:
             # DROP: a HEAD answered from a GET sends no body, but reads it all,
             # as a server would, so that an error at its end still surfaces.
 
-    def _read(self) -> Step | bytes:
-        """The engine's step for the application's next chunk, or the chunk to forward."""
+    def _read(self) -> tuple[Step, bytes]:
+        """The engine's step for the application's next chunk, and the chunk."""
         response = self._response
         engine = response._engine
         if self._iterator is None:
@@ -819,10 +820,10 @@ class _Body:
             if not response._started and response._status is not None:
                 response._start(complete=True)  # started by an empty first iteration
             if response._reply is not None:
-                return response._reply
+                return response._reply, b""
             if not engine.holding and not engine.cutting:
                 raise  # released, or never started (the server's to report)
-            return engine.body(b"", more=False)
+            return engine.body(b"", more=False), b""
         except Exception as error:
             released = engine.failed()
             if released is None:
@@ -830,12 +831,11 @@ class _Body:
             response._commit(released)
             self._out = released.held[::-1]
             self._error = error
-            return HOLD  # nothing more: what was held goes out, then the error
+            return HOLD, b""  # nothing more: what was held goes out, then the error
         if not response._started:
             response._start(complete=False)
         reply = response._reply
-        step = engine.body(chunk, more=True) if reply is None else reply
-        return chunk if step is FORWARD else step
+        return (engine.body(chunk, more=True) if reply is None else reply), chunk
 
     def _finish(self) -> None:
         self._response.close_body()

@@ -169,10 +169,11 @@ def test_conditions_from_environ_finds_any_one_field_alone(attribute: str) -> No
     assert conditions_from_environ(environ("GET")) == conditions_from_environ({})
 
 
-def test_many_status_lines_are_each_read_right() -> None:
+def test_many_status_lines_are_each_read_right(monkeypatch: pytest.MonkeyPatch) -> None:
     # Status lines read are remembered up to a bound; past it each is read again.
     import condget.wsgi
 
+    monkeypatch.setattr(condget.wsgi, "_status_codes", {})  # this test's own, not the next's
     for number in range(300):
         app = tagged_app(status=f"200 Fine {number}")
         response = serve(ConditionalMiddleware(app), environ("GET", [("If-None-Match", ETAG)]))
@@ -244,6 +245,44 @@ def test_a_held_list_goes_to_the_server_as_it_is_or_as_the_reply() -> None:
     chunks.clear()
     assert middleware(environ("GET"), start_response) is returned[-1]
     assert "ETag" not in dict(started.pop()[1])  # an empty body gets no tag
+
+
+def test_a_list_of_its_own_kind_is_read_by_iterating_it() -> None:
+    # A list subclass may iterate or count its own way: only iterating it
+    # tells where the body ends, so the tag covers every byte it yields.
+    class Lying(list[bytes]):
+        def __len__(self) -> int:
+            return 1
+
+        def close(self) -> None:
+            closed.append(True)
+
+    closed: list[bool] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Lying([b"hello ", b"world"])
+
+    response = serve(ConditionalMiddleware(app), environ("GET"))
+    assert response.body == b"hello world"
+    assert response.header("ETag") == auto_tag([b"hello world"])
+    assert closed == [True]
+
+
+def test_a_forwarded_chunk_goes_out_whatever_its_type() -> None:
+    # The server judges what the application yields (PEP 3333 wants bytes);
+    # condget forwards it as it came, never drops it.
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("ETag", ETAG), ("Content-Length", "11")])
+        yield b"hello "
+        yield bytearray(b"world")
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        return lambda data: None
+
+    middleware = ConditionalMiddleware(app)
+    body = middleware(environ("GET", [("If-None-Match", '"zz"')]), start_response)
+    assert list(body) == [b"hello ", bytearray(b"world")]
 
 
 @pytest.mark.parametrize(
