@@ -327,8 +327,7 @@ class ConditionalMiddleware:
         decides whether it needs one.
         """
         responder = _Responder(engine, send, for_head=for_head, plain=plain)
-        extensions = scope.get("extensions") or {}
-        if by_path and _PATHSEND not in extensions:
+        if by_path and _PATHSEND not in (extensions := scope.get("extensions") or {}):
             # Offer the application pathsend (ASGI extension), so that a file
             # (Starlette's FileResponse) comes by path and a range of it is
             # sought, not read up to (§14.2). condget reads the file itself
@@ -501,9 +500,12 @@ class _Responder:
             if kind != _START:
                 await self._send(message)  # an extension message before the start
                 return
-            engine = await self._start_plain(message)
-            if engine is None:
+            direct = self._start_plain(message)
+            if direct is not None:
+                await self._send(direct)
                 return
+            engine = self._engine
+            assert engine is not None  # _start_plain made it
         if kind == _START:
             if self._for_head and message.get("trailers", False):
                 message = dict(message, trailers=False)  # HEAD has no content, so no trailers
@@ -550,8 +552,8 @@ class _Responder:
             else:
                 await self._carry(step, False)  # it ends the body, or is its trailers
 
-    async def _start_plain(self, message: Message) -> Exchange | None:
-        """A plain request's start: sent at once when it can be, else its engine."""
+    def _start_plain(self, message: Message) -> Message | None:
+        """A plain request's start: the message to send at once, or ``None`` and an engine."""
         assert self._plain is not None
         middleware, method, conditions = self._plain
         headers = message.get("headers", [])
@@ -560,12 +562,9 @@ class _Responder:
             self._direct = True
             if added:
                 message = dict(message, headers=[*headers, *_encoded_plain(added)])
-            await self._send(message)
-            return None
-        engine = exchange_for(middleware, method, conditions)
-        assert engine is not None  # plain_start wants one only where one is needed
-        self._engine = engine
-        return engine
+            return message
+        self._engine = exchange_for(middleware, method, conditions)
+        return None
 
     def failed(self) -> Release | None:
         """The application raised or returned mid-body: what the engine held, to send."""
