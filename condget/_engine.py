@@ -664,23 +664,26 @@ def plain_start(
     return (_ACCEPT_RANGES,) if _declared_length(length) else ()  # R51: where a range is served
 
 
-# What plain_start reads of a field, by its name.
+# What plain_start reads of a field, by the field.
 _OTHER: Final = 0
 _TAG: Final = 1
 _LENGTH: Final = 2
 _RANGING: Final = 3  # what _rangeable reads: Accept-Ranges, Content-Encoding, Content-Range
-_PLAIN_ROLES: Final = {
-    "etag": _TAG,
-    "content-length": _LENGTH,
-    "accept-ranges": _RANGING,
-    "content-encoding": _RANGING,
-    "content-range": _RANGING,
-}
-# Names match case-insensitively, but an application spells each its own
-# one way: the spellings met are remembered, so a field costs one lookup. A
-# bound keeps an application that invents names from growing them. ASGI's
-# bytes names have their own: looked up among equal str names they would be
-# compared with them, which `python -b` reports.
+_ROLE_OF_FIELD: Final = (  # in ResponseFields' order
+    _TAG,  # etag
+    _OTHER,  # last_modified
+    _LENGTH,  # content_length
+    _RANGING,  # content_encoding
+    _OTHER,  # content_type
+    _RANGING,  # content_range
+    _OTHER,  # cache_control
+    _RANGING,  # accept_ranges
+)
+# scan_response is where a name is matched (any spelling); an application
+# spells each name its own one way, so its answer is remembered and a field
+# costs plain_start one lookup. A bound keeps an application that invents
+# names from growing them. ASGI's bytes names have their own: looked up among
+# equal str names they would be compared with them, which `python -b` reports.
 _text_roles: dict[str, int] = {}
 _byte_roles: dict[bytes, int] = {}
 _KEPT_SPELLINGS: Final = 512
@@ -688,14 +691,21 @@ _KEPT_SPELLINGS: Final = 512
 
 def _plain_role(name: str | bytes) -> int:
     if isinstance(name, str):
-        role = _PLAIN_ROLES.get(name.lower(), _OTHER)
+        role = _role_of(scan_response([(name, "")]))
         if len(_text_roles) < _KEPT_SPELLINGS:
             _text_roles[name] = role
     else:
-        role = _PLAIN_ROLES.get(name.decode("latin-1").lower(), _OTHER)
+        role = _role_of(scan_response([(name, b"")]))
         if len(_byte_roles) < _KEPT_SPELLINGS:
             _byte_roles[name] = role
     return role
+
+
+def _role_of(fields: ResponseFields) -> int:
+    return next(
+        (role for role, value in zip(_ROLE_OF_FIELD, fields) if value is not None),  # noqa: B905 (both eight long)
+        _OTHER,
+    )
 
 
 def judges_write(options: MiddlewareOptions, method: str, conditions: Conditions) -> bool:

@@ -232,11 +232,11 @@ class ETagHasher:
         return hash_etag(self._hash, weak)
 
 
-def hash_etag(hash: hashlib._Hash, weak: bool) -> ETag:
-    """The tag :class:`ETagHasher` gives for a SHA-256 ``hash`` of the body (``AutoETag``'s too)."""
+def hash_etag(body_hash: hashlib._Hash, weak: bool) -> ETag:
+    """The tag :class:`ETagHasher` gives for a SHA-256 hash of the body (``AutoETag``'s too)."""
     # 128 bits in unpadded base64url: 22 characters, all etagc, so the
     # grammar needs no second check.
-    encoded = binascii.b2a_base64(hash.digest()[:16], newline=False)
+    encoded = binascii.b2a_base64(body_hash.digest()[:16], newline=False)
     return _valid_etag(encoded[:22].translate(_URL_SAFE).decode("ascii"), weak)
 
 
